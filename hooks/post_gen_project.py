@@ -1,0 +1,147 @@
+"""Finish the rendered project: prune unselected parts, write .env, git init, install, test.
+
+Cookiecutter runs this in the new project folder with the answers rendered in below; copier runs
+it as a task with the answers as JSON in argv[1], three times during `copier update`, so every
+step is idempotent. A failing setup step never deletes the project: it says what failed and the
+command to retry. Set TEMPLATE_SETUP_STRICT=1 to make such failures fatal (the template's CI).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Folders that exist only for some answers (cookiecutter cannot skip folders by name).
+OPTIONAL_FOLDERS: dict[str, Callable[[dict[str, object]], bool]] = {
+    ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
+}
+STRICT_VARIABLE = "TEMPLATE_SETUP_STRICT"
+
+
+def load_answers() -> dict[str, object]:
+    """Copier passes the answers as JSON in argv[1]; cookiecutter renders them in below."""
+    if len(sys.argv) > 1:
+        return dict(json.loads(sys.argv[1]))
+    return dict(json.loads(r'''{{ cookiecutter | tojson }}'''))
+
+
+def folders_to_remove(answers: dict[str, object]) -> list[str]:
+    return [folder for folder, wanted in OPTIONAL_FOLDERS.items() if not wanted(answers)]
+
+
+def prune(project: Path, answers: dict[str, object]) -> None:
+    for folder in folders_to_remove(answers):
+        shutil.rmtree(project / folder, ignore_errors=True)
+
+
+def write_env_file(project: Path) -> None:
+    """Start .env from .env.example; an existing .env is the user's and is never touched."""
+    env_file = project / ".env"
+    if not env_file.exists():
+        shutil.copyfile(project / ".env.example", env_file)
+        env_file.chmod(0o600)
+
+
+def venv_python(project: Path) -> Path:
+    scripts = "Scripts" if os.name == "nt" else "bin"
+    return project / ".venv" / scripts / ("python.exe" if os.name == "nt" else "python")
+
+
+def base_interpreter(python_version: str) -> str:
+    """The chosen Python when it is installed, else the one running this hook."""
+    return shutil.which(f"python{python_version}") or sys.executable
+
+
+def setup_commands(project: Path, answers: dict[str, object]) -> list[tuple[str, list[str]]]:
+    """The named setup steps the answers ask for, as commands run in the project folder."""
+    choice = answers["post_generation_setup"]
+    if choice == "skip":
+        return []
+    python = base_interpreter(str(answers["python_version"]))
+    venv = str(venv_python(project))
+    uv = shutil.which("uv")
+    if uv:
+        steps = [
+            ("create .venv (uv)", [uv, "venv", "--quiet", "--allow-existing", "--python", python, ".venv"]),
+            ("install the project (uv)", [uv, "pip", "install", "--quiet", "--python", venv, "-e", ".[dev]"]),
+        ]
+    else:
+        steps = [
+            ("create .venv", [python, "-m", "venv", ".venv"]),
+            ("install the project (pip)", [venv, "-m", "pip", "install", "--quiet", "-e", ".[dev]"]),
+        ]
+    if choice == "install_and_test":
+        steps.append(("run the tests", [venv, "-m", "pytest", "-q", "-p", "no:cacheprovider"]))
+    return steps
+
+
+def run_step(name: str, command: list[str], cwd: Path) -> bool:
+    """Run one step, print how long it took; on failure print its output and the retry command."""
+    started = time.monotonic()
+    print(f"-> {name} ...", flush=True)
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+        output, ok = result.stdout + result.stderr, result.returncode == 0
+    except OSError as error:
+        output, ok = str(error), False
+    elapsed = time.monotonic() - started
+    if ok:
+        print(f"   done in {elapsed:.1f} s", flush=True)
+        return True
+    print(output.rstrip()[-4000:], file=sys.stderr)
+    print(
+        f"   FAILED after {elapsed:.1f} s: {name}. Your project is intact in {cwd}.\n"
+        f"   Retry with: cd {cwd} && {subprocess.list2cmdline(command)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return False
+
+
+def git_init(project: Path) -> bool:
+    if (project / ".git").exists():
+        return True
+    git = shutil.which("git")
+    if git is None:
+        print("   git not found: skipped `git init`", file=sys.stderr)
+        return True
+    return run_step("git init", [git, "init", "--quiet"], project)
+
+
+def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
+    slug = answers["project_slug"]
+    lines = [
+        "",
+        f"{'Ready' if ok else 'Generated, but setup did not finish'}: {project}",
+        "Next:",
+        f"  cd {project}",
+        "  edit .env (OPENAI_API_KEY and the weather API credential)",
+    ]
+    if answers["post_generation_setup"] == "skip":
+        lines.append('  python3 -m venv .venv && .venv/bin/pip install -e ".[dev]"')
+    lines += [
+        "  .venv/bin/pytest",
+        f"  .venv/bin/fastagency run {slug}/main.py",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    answers = load_answers()
+    project = Path.cwd()
+    prune(project, answers)
+    write_env_file(project)
+    ok = git_init(project)
+    for name, command in setup_commands(project, answers):
+        ok = ok and run_step(name, command, project)
+    print(summary(project, answers, ok))
+    strict = os.environ.get(STRICT_VARIABLE) == "1"
+    return 1 if strict and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Refuse answers that would render a broken project, with one line naming the rule.
+
+Cookiecutter runs this before writing any file and removes the project folder when it fails.
+Copier has no pre-generation step: copier.yml's validators apply the same rules.
+"""
+
+import json
+import keyword
+import sys
+
+# Modules the generated project imports (or its tests do): a package with one of these names
+# would shadow the real module.
+SHADOWED_MODULES = frozenset(
+    {
+        "ag2", "autogen", "fastagency", "fastapi", "pydantic", "pydantic_settings", "requests",
+        "starlette", "uvicorn", "openai", "jwt", "pwdlib", "sqlalchemy", "sqlmodel", "httpx",
+        "pytest", "json", "os", "sys", "typing", "asyncio", "logging", "secrets", "threading",
+        "socket", "test", "tests", "main", "settings", "workflows", "weather", "events", "api",
+    }
+)
+SLUG_RULE = "a lowercase Python package name: letters a-z, digits and underscores, not starting with a digit"
+
+
+def load_answers() -> dict[str, object]:
+    """Copier passes the answers as JSON in argv[1]; cookiecutter renders them in below."""
+    if len(sys.argv) > 1:
+        return dict(json.loads(sys.argv[1]))
+    return dict(json.loads(r'''{{ cookiecutter | tojson }}'''))
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why `slug` cannot name the project's package, or None when it can."""
+    if not slug:
+        return "is empty"
+    if "/" in slug or "\\" in slug:
+        return "contains a path separator"
+    if slug[0].isdigit():
+        return "starts with a digit"
+    if not slug.isidentifier() or not slug.isascii() or slug != slug.lower():
+        return "is not " + SLUG_RULE
+    if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
+        return "is a Python keyword"
+    if slug in SHADOWED_MODULES:
+        return f"would shadow the module '{slug}' that the project imports"
+    return None
+
+
+def answer_problems(answers: dict[str, object]) -> list[str]:
+    problems = []
+    if not str(answers.get("project_name", "")).strip():
+        problems.append("project_name is empty: give the project a name")
+    slug = str(answers.get("project_slug", ""))
+    problem = slug_problem(slug)
+    if problem:
+        problems.append(f"project_slug {slug!r} {problem}; it must be {SLUG_RULE}")
+    return problems
+
+
+def main() -> int:
+    problems = answer_problems(load_answers())
+    for problem in problems:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Loopback fixtures: a fake LLM and a local weather API, and a guard against the internet."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from .fake_llm import create_fake_llm
+from .fake_weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
+from .loopback import refuse_non_loopback_connections, serve
+
+CONFIG_VARIABLES = [
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "LLM_MODEL",
+    "WEATHER_OPENAPI_URL",
+    "WEATHER_TIMEOUT_SECONDS",
+    "WEATHER_API_KEY",
+    "WEATHER_API_TOKEN",
+    "WEATHER_API_USERNAME",
+    "WEATHER_API_PASSWORD",
+]
+
+{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
+SECRET_VARIABLE = "WEATHER_API_KEY"
+{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
+SECRET_VARIABLE = "WEATHER_API_TOKEN"
+{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
+SECRET_VARIABLE = "WEATHER_API_PASSWORD"
+{%- endif %}
+
+refuse_non_loopback_connections()
+
+
+@dataclass
+class LocalServer:
+    url: str
+    app: FastAPI
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No configuration leaks in from the developer's shell or the project's .env file."""
+    for variable in CONFIG_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[LocalServer]:
+    app = create_fake_llm()
+    with serve(app) as url:
+        yield LocalServer(url, app)
+
+
+@pytest.fixture
+def weather_api() -> Iterator[LocalServer]:
+    app = create_fake_weather_api()
+    with serve(app) as url:
+        yield LocalServer(url, app)
+
+
+@pytest.fixture
+def configured(
+    monkeypatch: pytest.MonkeyPatch, fake_llm: LocalServer, weather_api: LocalServer
+) -> None:
+    """Environment pointing the project at the two local servers, with valid credentials."""
+    monkeypatch.setenv("OPENAI_API_KEY", "test-llm-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{fake_llm.url}/v1")
+    monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{weather_api.url}/openapi.json")
+{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
+    monkeypatch.setenv("WEATHER_API_KEY", VALID_CREDENTIAL)
+{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
+    monkeypatch.setenv("WEATHER_API_TOKEN", VALID_CREDENTIAL)
+{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
+    monkeypatch.setenv("WEATHER_API_USERNAME", VALID_USERNAME)
+    monkeypatch.setenv("WEATHER_API_PASSWORD", VALID_PASSWORD)
+{%- endif %}

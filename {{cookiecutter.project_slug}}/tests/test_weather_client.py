@@ -1,0 +1,186 @@
+"""The weather client: credential placement, refusals, timeouts, and no leaked secrets."""
+{%- set scheme = cookiecutter.weather_api_auth %}
+
+{% if scheme == "http_basic" %}import base64
+{% endif %}import time
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.project_slug }}.settings import {% if scheme != "none" %}MissingSettingError, {% endif %}Settings
+from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
+
+from .conftest import {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer
+from .fake_weather_api import (
+    FORECAST_DATE,
+{%- if scheme == "oauth2_password" %}
+    ISSUED_TOKEN,
+{%- endif %}
+{%- if scheme != "none" %}
+    REFUSAL,
+{%- endif %}
+{%- if scheme.startswith("api_key") or scheme == "http_bearer" %}
+    VALID_CREDENTIAL,
+{%- elif scheme in ["http_basic", "oauth2_password"] %}
+    VALID_PASSWORD,
+{%- endif %}
+{%- if scheme == "http_basic" %}
+    VALID_USERNAME,
+{%- endif %}
+    create_fake_weather_api,
+)
+from .loopback import serve
+
+pytestmark = pytest.mark.usefixtures("configured")
+
+
+def daily_forecast(city: str) -> Any:
+    api = create_weather_api(Settings())
+    return api.get_function("get_daily_weather_daily_get")(city=city)
+
+
+def places_holding(request: dict[str, Any], secret: str) -> set[str]:
+    """Where in a recorded request a secret appears: header, query or cookie, by name."""
+    places = {
+        f"header:{name}"
+        for name, value in request["headers"].items()
+        if secret in value and name != "cookie"
+    }
+    places |= {f"query:{name}" for name, value in request["query"].items() if secret in value}
+    places |= {f"cookie:{name}" for name, value in request["cookies"].items() if secret in value}
+    return places
+
+
+def test_forecast_comes_from_the_api(weather_api: LocalServer) -> None:
+    forecast = daily_forecast("Zagreb")
+
+    assert forecast["city"] == "Zagreb"
+    assert forecast["daily_forecasts"][0]["forecast_date"] == FORECAST_DATE
+
+
+def test_agent_is_offered_the_daily_and_hourly_operations() -> None:
+    api = create_weather_api(Settings())
+
+    assert {"get_daily_weather_daily_get", "get_hourly_weather_hourly_get"} <= set(
+        api.function_names
+    )
+{%- if scheme.startswith("api_key") %}
+{%- set place = {"api_key_header": "header:x-weather-key", "api_key_query": "query:weather_key", "api_key_cookie": "cookie:weather_key"}[scheme] %}
+
+
+def test_api_receives_the_key_in_the_place_its_document_declares(weather_api: LocalServer) -> None:
+    daily_forecast("Zagreb")
+
+    [request] = weather_api.state.received
+    assert places_holding(request, VALID_CREDENTIAL) == {"{{ place }}"}
+{%- elif scheme == "http_bearer" %}
+
+
+def test_api_receives_the_token_as_a_bearer_credential(weather_api: LocalServer) -> None:
+    daily_forecast("Zagreb")
+
+    [request] = weather_api.state.received
+    assert request["headers"]["authorization"] == f"Bearer {VALID_CREDENTIAL}"
+    assert places_holding(request, VALID_CREDENTIAL) == {"header:authorization"}
+{%- elif scheme == "http_basic" %}
+
+
+def test_api_receives_username_and_password_as_basic_auth(weather_api: LocalServer) -> None:
+    daily_forecast("Zagreb")
+
+    [request] = weather_api.state.received
+    expected = base64.b64encode(f"{VALID_USERNAME}:{VALID_PASSWORD}".encode()).decode()
+    assert request["headers"]["authorization"] == f"Basic {expected}"
+    assert places_holding(request, VALID_PASSWORD) == set()
+{%- elif scheme == "oauth2_password" %}
+
+
+def test_password_is_exchanged_for_a_token_which_is_then_used(weather_api: LocalServer) -> None:
+    daily_forecast("Zagreb")
+
+    token_request, forecast_request = weather_api.state.received
+    assert token_request["path"] == "/token"
+    assert forecast_request["path"] == "/daily"
+    assert forecast_request["headers"]["authorization"] == f"Bearer {ISSUED_TOKEN}"
+    assert places_holding(forecast_request, VALID_PASSWORD) == set()
+{%- else %}
+
+
+def test_public_api_gets_no_credential(weather_api: LocalServer) -> None:
+    daily_forecast("Zagreb")
+
+    [request] = weather_api.state.received
+    assert "authorization" not in request["headers"]
+    assert request["cookies"] == {}
+{%- endif %}
+{%- if scheme != "none" %}
+
+
+def test_wrong_credential_returns_the_api_refusal(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    monkeypatch.setenv(SECRET_VARIABLE, "wrong-credential")
+{%- if scheme == "oauth2_password" %}
+
+    with pytest.raises(WeatherAPIError, match=f"refused the request: HTTP 401.*{REFUSAL}"):
+        daily_forecast("Zagreb")
+    assert [request["path"] for request in weather_api.state.received] == ["/token"]
+{%- else %}
+
+    answer = daily_forecast("Zagreb")
+
+    assert answer == {"detail": REFUSAL}
+{%- endif %}
+
+
+def test_missing_credential_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    monkeypatch.delenv(SECRET_VARIABLE)
+
+    with pytest.raises(MissingSettingError) as refusal:
+        create_weather_api(Settings())
+
+    assert str(refusal.value).startswith(f"{SECRET_VARIABLE} is not set")
+    assert "\n" not in str(refusal.value)
+    assert weather_api.state.received == []
+{%- endif %}
+
+
+def test_hanging_api_fails_within_the_timeout(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    monkeypatch.setenv("WEATHER_TIMEOUT_SECONDS", "0.5")
+    api = create_weather_api(Settings())
+    weather_api.state.delay_seconds = 30
+    started = time.monotonic()
+
+    with pytest.raises(WeatherAPIError, match=r"did not answer within 0\.5 s"):
+        api.get_function("get_daily_weather_daily_get")(city="Zagreb")
+
+    assert time.monotonic() - started < 10  # far below the 30 s the API hangs for
+
+
+def test_unreachable_api_error_names_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    with serve(create_fake_weather_api()) as url:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
+        api = create_weather_api(Settings())
+    # The server is gone now: the next call cannot connect.
+
+    with pytest.raises(WeatherAPIError) as failure:
+        api.get_function("get_daily_weather_daily_get")(city="Zagreb")
+
+    assert "ConnectionError" in str(failure.value)
+{%- if scheme.startswith("api_key") or scheme == "http_bearer" %}
+    assert VALID_CREDENTIAL not in str(failure.value)
+{%- elif scheme in ["http_basic", "oauth2_password"] %}
+    assert VALID_PASSWORD not in str(failure.value)
+{%- endif %}
+    assert failure.value.__suppress_context__  # tracebacks do not show requests' own message
+
+
+def test_unreachable_api_description_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEATHER_OPENAPI_URL", "http://127.0.0.1:9/openapi.json")
+
+    with pytest.raises(WeatherAPIError, match="cannot load the weather API description"):
+        create_weather_api(Settings())

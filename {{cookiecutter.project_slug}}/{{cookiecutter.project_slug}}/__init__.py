@@ -1,0 +1,1 @@
+"""An AG2 weather agent served by FastAgency; README.md describes the layout."""

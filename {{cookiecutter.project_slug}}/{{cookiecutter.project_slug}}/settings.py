@@ -1,0 +1,45 @@
+"""Every environment variable the project reads, in one place (a `.env` file works too)."""
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBLIC_WEATHER_OPENAPI_URL = "https://weather.tools.fastagency.ai/openapi.json"
+
+
+class MissingSettingError(RuntimeError):
+    """A required environment variable is not set."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__(
+            f"{variable} is not set: put it in .env or the environment (see .env.example)"
+        )
+        self.variable = variable
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+
+    weather_openapi_url: str = PUBLIC_WEATHER_OPENAPI_URL
+    weather_timeout_seconds: float = 10.0
+{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
+    weather_api_key: SecretStr | None = None
+{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
+    weather_api_token: SecretStr | None = None
+{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
+    weather_api_username: str | None = None
+    weather_api_password: SecretStr | None = None
+{%- endif %}
+
+
+def required(value: SecretStr | str | None, variable: str) -> str:
+    """The value of a setting that must be present, or a one-line error naming it."""
+    if value is None:
+        raise MissingSettingError(variable)
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not text.strip():
+        raise MissingSettingError(variable)
+    return text
