@@ -1,0 +1,106 @@
+"""Every option renders a clean project: the default, then one option value at a time."""
+
+import json
+import py_compile
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from .conftest import Render
+from .helpers import DEFAULT_SLUG, QUESTIONS, rendered_files, run
+
+GENERATOR_TEMPLATE = Path(DEFAULT_SLUG) / "openapi_template" / "main.jinja2"
+
+
+def option_cases() -> list[pytest.param]:
+    """The default answers, then each other value of every choice and boolean question."""
+    cases = [pytest.param({}, id="default")]
+    for question, default in QUESTIONS.items():
+        if question.startswith("_") or question == "post_generation_setup":
+            continue  # setup choices render the same files; test_post_gen_hook covers each
+        if isinstance(default, list):
+            others = default[1:]
+        elif isinstance(default, bool):
+            others = [not default]
+        else:
+            continue
+        cases += [pytest.param({question: value}, id=f"{question}={value}") for value in others]
+    return cases
+
+
+@pytest.mark.parametrize("answers", option_cases())
+def test_option_renders_a_clean_project(
+    render: Render, project_python: Path, mypy_cache: Path, answers: dict[str, object]
+) -> None:
+    project = render(**answers)
+
+    for path in rendered_files(project):
+        text = path.read_text()
+        if path.relative_to(project) == GENERATOR_TEMPLATE:
+            # The API client's code template keeps fastapi-code-generator's own tags.
+            assert "cookiecutter" not in text
+            continue
+        assert "{{" not in text and "{%" not in text, f"unrendered Jinja in {path}"
+        if path.suffix == ".py":
+            py_compile.compile(str(path), doraise=True)
+    for command in (
+        [str(project_python), "-m", "ruff", "check", "--no-cache", "."],
+        [str(project_python), "-m", "ruff", "format", "--no-cache", "--check", "."],
+        [str(project_python), "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache), DEFAULT_SLUG, "tests"],
+    ):
+        result = run(command, project)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_version_reaches_every_tool_target(render: Render) -> None:
+    project = render(python_version="3.12")
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["ruff"]["target-version"] == "py312"
+    assert pyproject["tool"]["mypy"]["python_version"] == "3.12"
+    # The interpreter running the hook must still be able to install the project.
+    assert pyproject["project"]["requires-python"] == ">=3.10"
+    devcontainer = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
+    assert devcontainer["image"].endswith(":1-3.12-bookworm")
+    assert 'python-version: "3.12"' in (project / ".github" / "workflows" / "test.yml").read_text()
+
+
+def test_no_devcontainer_leaves_no_devcontainer_folder(render: Render) -> None:
+    project = render(use_devcontainer=False)
+
+    assert not (project / ".devcontainer").exists()
+    assert (project / "pyproject.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "variables"),
+    [
+        ("api_key_header", ["WEATHER_API_KEY"]),
+        ("http_bearer", ["WEATHER_API_TOKEN"]),
+        ("oauth2_password", ["WEATHER_API_USERNAME", "WEATHER_API_PASSWORD"]),
+        ("none", []),
+    ],
+)
+def test_credential_variables_are_declared_everywhere(
+    render: Render, scheme: str, variables: list[str]
+) -> None:
+    project = render(weather_api_auth=scheme)
+
+    env_example = (project / ".env.example").read_text()
+    secrets = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())["secrets"]
+    assert sorted(secrets) == sorted(["OPENAI_API_KEY", *variables])
+    for variable in [*variables, "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"]:
+        assert f"\n{variable}=" in env_example
+    declared = [line for line in env_example.splitlines() if line.startswith("WEATHER_API_")]
+    assert declared == [f"{variable}=" for variable in variables]
+
+
+def test_secrets_file_is_ignored_and_starts_empty(render: Render) -> None:
+    project = render()
+
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    ignored = run(["git", "check-ignore", ".env"], project)
+    assert ignored.returncode == 0, ".env must be git-ignored"
+    assert (project / ".env").read_text() == (project / ".env.example").read_text()
+    assert (project / ".env").stat().st_mode & 0o077 == 0, ".env must be private to its owner"
