@@ -26,7 +26,7 @@ def load_answers() -> dict[str, object]:
     """Copier passes the answers as JSON in argv[1]; cookiecutter renders them in below."""
     if len(sys.argv) > 1:
         return dict(json.loads(sys.argv[1]))
-    return dict(json.loads(r'''{{ cookiecutter | tojson }}'''))
+    return dict(json.loads(r"""{{ cookiecutter | tojson }}"""))
 
 
 def folders_to_remove(answers: dict[str, object]) -> list[str]:
@@ -66,13 +66,22 @@ def setup_commands(project: Path, answers: dict[str, object]) -> list[tuple[str,
     uv = shutil.which("uv")
     if uv:
         steps = [
-            ("create .venv (uv)", [uv, "venv", "--quiet", "--allow-existing", "--python", python, ".venv"]),
-            ("install the project (uv)", [uv, "pip", "install", "--quiet", "--python", venv, "-e", ".[dev]"]),
+            (
+                "create .venv (uv)",
+                [uv, "venv", "--quiet", "--allow-existing", "--python", python, ".venv"],
+            ),
+            (
+                "install the project (uv)",
+                [uv, "pip", "install", "--quiet", "--python", venv, "-e", ".[dev]"],
+            ),
         ]
     else:
         steps = [
             ("create .venv", [python, "-m", "venv", ".venv"]),
-            ("install the project (pip)", [venv, "-m", "pip", "install", "--quiet", "-e", ".[dev]"]),
+            (
+                "install the project (pip)",
+                [venv, "-m", "pip", "install", "--quiet", "-e", ".[dev]"],
+            ),
         ]
     if choice == "install_and_test":
         steps.append(("run the tests", [venv, "-m", "pytest", "-q", "-p", "no:cacheprovider"]))

@@ -12,10 +12,39 @@ import sys
 # would shadow the real module.
 SHADOWED_MODULES = frozenset(
     {
-        "ag2", "autogen", "fastagency", "fastapi", "pydantic", "pydantic_settings", "requests",
-        "starlette", "uvicorn", "openai", "jwt", "pwdlib", "sqlalchemy", "sqlmodel", "httpx",
-        "pytest", "json", "os", "sys", "typing", "asyncio", "logging", "secrets", "threading",
-        "socket", "test", "tests", "main", "settings", "workflows", "weather", "events", "api",
+        "ag2",
+        "autogen",
+        "fastagency",
+        "fastapi",
+        "pydantic",
+        "pydantic_settings",
+        "requests",
+        "starlette",
+        "uvicorn",
+        "openai",
+        "jwt",
+        "pwdlib",
+        "sqlalchemy",
+        "sqlmodel",
+        "httpx",
+        "pytest",
+        "json",
+        "os",
+        "sys",
+        "typing",
+        "asyncio",
+        "logging",
+        "secrets",
+        "threading",
+        "socket",
+        "test",
+        "tests",
+        "main",
+        "settings",
+        "workflows",
+        "weather",
+        "events",
+        "api",
     }
 )
 SLUG_RULE = "a lowercase Python package name: letters a-z, digits and underscores, not starting with a digit"
@@ -25,7 +54,7 @@ def load_answers() -> dict[str, object]:
     """Copier passes the answers as JSON in argv[1]; cookiecutter renders them in below."""
     if len(sys.argv) > 1:
         return dict(json.loads(sys.argv[1]))
-    return dict(json.loads(r'''{{ cookiecutter | tojson }}'''))
+    return dict(json.loads(r"""{{ cookiecutter | tojson }}"""))
 
 
 def slug_problem(slug: str) -> str | None:

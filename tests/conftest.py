@@ -32,8 +32,18 @@ def install_project_dependencies(project: Path, venv: Path, python: str) -> Path
     assert created.returncode == 0, created.stderr
     python_in_venv = venv / "bin" / "python"
     installed = run(
-        [tool("uv"), "pip", "install", "--quiet", "--python", str(python_in_venv),
-         "-r", "pyproject.toml", "--extra", "dev"],
+        [
+            tool("uv"),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python_in_venv),
+            "-r",
+            "pyproject.toml",
+            "--extra",
+            "dev",
+        ],
         project,
     )
     assert installed.returncode == 0, installed.stderr

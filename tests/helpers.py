@@ -14,6 +14,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 QUESTIONS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 DEFAULT_SLUG = "weather_agent"
 AUTH_SCHEMES = QUESTIONS["weather_api_auth"]
+# README's generate command; tests run it with this checkout in place of the path.
+GENERATE_COMMAND = "cookiecutter path/to/this/template"
 # Tools of the template's own .venv (pytest runs from it): cookiecutter, uv, ruff, mypy.
 TOOLS_BIN = Path(sys.executable).parent
 
@@ -24,7 +26,9 @@ def tool(name: str) -> str:
     return found
 
 
-def run(command: list[str], cwd: Path, timeout: float = 600, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, timeout: float = 600, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
     )

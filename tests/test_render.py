@@ -47,7 +47,16 @@ def test_option_renders_a_clean_project(
     for command in (
         [str(project_python), "-m", "ruff", "check", "--no-cache", "."],
         [str(project_python), "-m", "ruff", "format", "--no-cache", "--check", "."],
-        [str(project_python), "-m", "mypy", "--strict", "--cache-dir", str(mypy_cache), DEFAULT_SLUG, "tests"],
+        [
+            str(project_python),
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(mypy_cache),
+            DEFAULT_SLUG,
+            "tests",
+        ],
     ):
         result = run(command, project)
         assert result.returncode == 0, result.stdout + result.stderr

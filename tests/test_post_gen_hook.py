@@ -1,0 +1,179 @@
+"""The post-generation hook: pruning from one manifest, .env, setup steps and their failures."""
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import Render
+from .helpers import TEMPLATE_DIR, TOOLS_BIN, answers, load_hook, run, tool
+
+post_gen = load_hook("post_gen_project")
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.__project_dir}}"
+
+
+def test_every_optional_folder_exists_in_the_template() -> None:
+    for folder in post_gen.OPTIONAL_FOLDERS:
+        assert (PROJECT_TEMPLATE / folder).is_dir(), f"the manifest names a missing {folder}"
+
+
+@pytest.mark.parametrize(("use_devcontainer", "removed"), [(True, []), (False, [".devcontainer"])])
+def test_folders_to_remove_follow_the_answers(use_devcontainer: bool, removed: list[str]) -> None:
+    assert post_gen.folders_to_remove(answers(use_devcontainer=use_devcontainer)) == removed
+
+
+def test_prune_removes_only_unselected_folders_and_can_run_again(tmp_path: Path) -> None:
+    (tmp_path / ".devcontainer").mkdir()
+    (tmp_path / ".devcontainer" / "devcontainer.json").write_text("{}")
+    (tmp_path / "pyproject.toml").write_text("")
+
+    for _ in range(2):  # copier runs tasks more than once during an update
+        post_gen.prune(tmp_path, answers(use_devcontainer=False))
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pyproject.toml"]
+
+
+def test_env_file_starts_from_the_example_and_is_private(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text("OPENAI_API_KEY=\n")
+
+    post_gen.write_env_file(tmp_path)
+
+    assert (tmp_path / ".env").read_text() == "OPENAI_API_KEY=\n"
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+
+def test_existing_env_file_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text("OPENAI_API_KEY=\n")
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=users-own-value\n")
+
+    post_gen.write_env_file(tmp_path)
+
+    assert (tmp_path / ".env").read_text() == "OPENAI_API_KEY=users-own-value\n"
+
+
+def step_names(choice: str) -> list[str]:
+    commands = post_gen.setup_commands(Path("/project"), answers(post_generation_setup=choice))
+    return [name for name, _ in commands]
+
+
+def test_setup_steps_follow_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(TOOLS_BIN))  # uv is here
+
+    assert step_names("skip") == []
+    assert step_names("install_only") == ["create .venv (uv)", "install the project (uv)"]
+    assert step_names("install_and_test")[-1] == "run the tests"
+
+
+def test_pip_is_used_when_uv_is_not_on_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert step_names("install_only") == ["create .venv", "install the project (pip)"]
+
+
+def test_missing_python_version_falls_back_to_the_running_interpreter(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert post_gen.base_interpreter("3.99") == sys.executable
+
+
+def test_failed_step_says_what_failed_and_how_to_retry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = [sys.executable, "-c", "import sys; print('no network'); sys.exit(3)"]
+
+    assert post_gen.run_step("install the project", command, tmp_path) is False
+
+    err = capsys.readouterr().err
+    assert "no network" in err
+    assert "FAILED" in err and "install the project" in err
+    assert f"Retry with: cd {tmp_path} && " in err
+
+
+def test_missing_program_is_a_failed_step_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert post_gen.run_step("create .venv", [str(tmp_path / "no-such-python")], tmp_path) is False
+    assert "FAILED" in capsys.readouterr().err
+
+
+def offline_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """No uv, and pip with no index: the install step must fail."""
+    env = {key: value for key, value in os.environ.items() if key != "TEMPLATE_SETUP_STRICT"}
+    env.update(
+        PATH=f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_NO_INDEX="1",
+        **extra,
+    )
+    env["PATH"] = os.pathsep.join(
+        part for part in env["PATH"].split(os.pathsep) if not (Path(part) / "uv").exists()
+    )
+    return env
+
+
+def bake_cli(tmp_path: Path, env: dict[str, str], *answers_: str) -> tuple[int, str, Path]:
+    output = tmp_path / "out"
+    result = run(
+        [tool("cookiecutter"), "--no-input", "-o", str(output), str(TEMPLATE_DIR), *answers_],
+        tmp_path,
+        env=env,
+    )
+    return result.returncode, result.stdout + result.stderr, output / "weather_agent"
+
+
+def test_failed_install_keeps_the_project_and_prints_the_retry(tmp_path: Path) -> None:
+    code, output, project = bake_cli(
+        tmp_path, offline_env(tmp_path), "post_generation_setup=install_only"
+    )
+
+    assert code == 0
+    assert "FAILED" in output and "install the project (pip)" in output
+    assert "Retry with: cd " in output
+    assert "Generated, but setup did not finish" in output
+    assert (project / "pyproject.toml").exists() and (project / ".env").exists()
+
+
+def test_strict_mode_makes_a_failed_install_fatal(tmp_path: Path) -> None:
+    code, output, _ = bake_cli(
+        tmp_path,
+        offline_env(tmp_path, TEMPLATE_SETUP_STRICT="1"),
+        "post_generation_setup=install_only",
+    )
+
+    assert code != 0
+    assert "FAILED" in output
+
+
+def test_install_only_installs_without_running_tests(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
+    code, output, project = bake_cli(tmp_path, env, "post_generation_setup=install_only")
+
+    assert code == 0, output
+    assert "install the project (uv)" in output and "run the tests" not in output
+    imported = run(
+        [str(project / ".venv" / "bin" / "python"), "-c", "import weather_agent"], project
+    )
+    assert imported.returncode == 0, imported.stderr
+
+
+def test_hook_is_idempotent_with_answers_as_json(render: Render) -> None:
+    project = render(use_devcontainer=False)
+    (project / ".env").write_text("OPENAI_API_KEY=kept\n")
+    context = json.dumps(answers(use_devcontainer=False, post_generation_setup="skip"))
+
+    for _ in range(3):
+        result = run(
+            [sys.executable, str(TEMPLATE_DIR / "hooks" / "post_gen_project.py"), context], project
+        )
+        assert result.returncode == 0, result.stderr
+
+    assert (project / ".env").read_text() == "OPENAI_API_KEY=kept\n"
+    assert not (project / ".devcontainer").exists()
+    assert (project / ".git").is_dir()

@@ -1,0 +1,43 @@
+"""The template repository agrees with itself: README, CI, questions and prompts."""
+
+import yaml
+
+from .helpers import GENERATE_COMMAND, QUESTIONS, TEMPLATE_DIR
+
+README = (TEMPLATE_DIR / "README.md").read_text()
+TEST_COMMAND = "./scripts/test"
+
+
+def test_readme_gives_the_test_command_that_ci_runs() -> None:
+    assert f"\n{TEST_COMMAND}\n" in README
+    ci_commands = [
+        line.strip()
+        for line in (TEMPLATE_DIR / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
+    ]
+    assert ci_commands == [TEST_COMMAND]
+
+
+def test_github_workflow_runs_the_readme_test_command() -> None:
+    workflow = yaml.safe_load((TEMPLATE_DIR / ".github" / "workflows" / "test.yml").read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+    assert TEST_COMMAND in [step.get("run", "").strip() for step in steps]
+
+
+def test_readme_gives_the_generate_command_the_end_to_end_test_runs() -> None:
+    assert f"\n{GENERATE_COMMAND}\n" in README
+
+
+def test_every_question_has_help_text() -> None:
+    prompts = QUESTIONS["__prompts__"]
+    questions = [key for key in QUESTIONS if not key.startswith("_")]
+
+    assert sorted(prompts) == sorted(questions)
+    for question in questions:
+        if isinstance(QUESTIONS[question], list):
+            assert sorted(prompts[question]) == sorted([*QUESTIONS[question], "__prompt__"])
+
+
+def test_yes_no_questions_are_real_booleans() -> None:
+    assert QUESTIONS["use_devcontainer"] is True
