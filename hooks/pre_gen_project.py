@@ -8,46 +8,18 @@ import json
 import keyword
 import sys
 
-# Modules the generated project imports (or its tests do): a package with one of these names
-# would shadow the real module.
-SHADOWED_MODULES = frozenset(
-    {
-        "ag2",
-        "autogen",
-        "fastagency",
-        "fastapi",
-        "pydantic",
-        "pydantic_settings",
-        "requests",
-        "starlette",
-        "uvicorn",
-        "openai",
-        "jwt",
-        "pwdlib",
-        "sqlalchemy",
-        "sqlmodel",
-        "httpx",
-        "pytest",
-        "json",
-        "os",
-        "sys",
-        "typing",
-        "asyncio",
-        "logging",
-        "secrets",
-        "threading",
-        "socket",
-        "test",
-        "tests",
-        "main",
-        "settings",
-        "workflows",
-        "weather",
-        "events",
-        "api",
-    }
+# Packages the generated project (or its tests) imports: a project package with one of these
+# names, or a standard-library module's, would shadow the real one.
+PROJECT_IMPORTS = frozenset(
+    """
+    ag2 autogen fastagency fastapi starlette pydantic pydantic_settings requests uvicorn openai
+    jwt pwdlib sqlalchemy sqlmodel httpx pytest tests
+    """.split()
 )
-SLUG_RULE = "a lowercase Python package name: letters a-z, digits and underscores, not starting with a digit"
+SLUG_RULE = (
+    "a lowercase Python package name: letters a-z, digits and underscores, "
+    "not starting with a digit"
+)
 
 
 def load_answers() -> dict[str, object]:
@@ -69,7 +41,7 @@ def slug_problem(slug: str) -> str | None:
         return "is not " + SLUG_RULE
     if keyword.iskeyword(slug) or keyword.issoftkeyword(slug):
         return "is a Python keyword"
-    if slug in SHADOWED_MODULES:
+    if slug in PROJECT_IMPORTS or slug in sys.stdlib_module_names:
         return f"would shadow the module '{slug}' that the project imports"
     return None
 

@@ -2,7 +2,7 @@
 
 import yaml
 
-from .helpers import GENERATE_COMMAND, QUESTIONS, TEMPLATE_DIR
+from .helpers import GENERATE_COMMAND, QUESTIONS, TEMPLATE_DIR, run, tool
 
 README = (TEMPLATE_DIR / "README.md").read_text()
 TEST_COMMAND = "./scripts/test"
@@ -41,3 +41,9 @@ def test_every_question_has_help_text() -> None:
 
 def test_yes_no_questions_are_real_booleans() -> None:
     assert QUESTIONS["use_devcontainer"] is True
+
+
+def test_template_code_is_lint_clean() -> None:
+    for command in (["check", "hooks", "tests"], ["format", "--check", "hooks", "tests"]):
+        result = run([tool("ruff"), *command], TEMPLATE_DIR)
+        assert result.returncode == 0, result.stdout + result.stderr
