@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from {{ cookiecutter.project_slug }} import weather
 from {{ cookiecutter.project_slug }}.settings import {% if scheme != "none" %}MissingSettingError, {% endif %}Settings
-from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
+from {{ cookiecutter.project_slug }}.weather import WEATHER_FUNCTIONS, WeatherAPIError, create_weather_api
 
 from .conftest import {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer
 from .fake_weather_api import (
@@ -61,9 +62,18 @@ def test_forecast_comes_from_the_api(weather_api: LocalServer) -> None:
 def test_agent_is_offered_the_daily_and_hourly_operations() -> None:
     api = create_weather_api(Settings())
 
-    assert {"get_daily_weather_daily_get", "get_hourly_weather_hourly_get"} <= set(
-        api.function_names
-    )
+    assert set(WEATHER_FUNCTIONS) == {
+        "get_daily_weather_daily_get",
+        "get_hourly_weather_hourly_get",
+    }
+    assert set(WEATHER_FUNCTIONS) <= set(api.function_names)
+
+
+def test_api_without_the_operations_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(weather, "WEATHER_FUNCTIONS", ["get_forecast"])
+
+    with pytest.raises(WeatherAPIError, match=r"lacks the operations \['get_forecast'\]"):
+        create_weather_api(Settings())
 {%- if scheme.startswith("api_key") %}
 {%- set place = {"api_key_header": "header:x-weather-key", "api_key_query": "query:weather_key", "api_key_cookie": "cookie:weather_key"}[scheme] %}
 

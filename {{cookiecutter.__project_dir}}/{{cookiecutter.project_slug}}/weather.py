@@ -24,17 +24,8 @@ from fastagency.api.openapi.security import {{ security_class }}
 
 from .settings import Settings{% if cookiecutter.weather_api_auth != "none" %}, required{% endif %}
 
-# The API operations (operationIds) the agent may call, with the names it sees.
-WEATHER_FUNCTIONS = {
-    "get_daily_weather_daily_get": {
-        "name": "get_daily_weather",
-        "description": "Daily weather forecast for a city",
-    },
-    "get_hourly_weather_hourly_get": {
-        "name": "get_hourly_weather",
-        "description": "Hourly weather forecast for a city",
-    },
-}
+# The API operations (operationIds) the agent may call; the model sees them by these names.
+WEATHER_FUNCTIONS = ["get_daily_weather_daily_get", "get_hourly_weather_hourly_get"]
 
 # fastapi-code-generator changes the working directory while it runs: one client at a time.
 _create_lock = threading.Lock()
@@ -137,6 +128,12 @@ def create_weather_api(settings: Settings) -> WeatherAPI:
         api: WeatherAPI = WeatherAPI.create(openapi_json=spec)
     api.set_security_params(credential)
 {%- endif %}
+    missing = set(WEATHER_FUNCTIONS) - set(api.function_names)
+    if missing:
+        raise WeatherAPIError(
+            f"the API at WEATHER_OPENAPI_URL lacks the operations {sorted(missing)}: "
+            "edit WEATHER_FUNCTIONS in weather.py to match its operationIds"
+        )
     api.timeout_seconds = settings.weather_timeout_seconds
     for name in api.function_names:
         api.set_function(

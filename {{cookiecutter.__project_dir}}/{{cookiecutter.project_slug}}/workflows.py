@@ -67,7 +67,7 @@ def weather_workflow(ui: UI, params: dict[str, Any]) -> str:
         api=weather_api,
         callers=weather_agent,
         executors=user_agent,
-        functions=[{op_id: names} for op_id, names in WEATHER_FUNCTIONS.items()],
+        functions=WEATHER_FUNCTIONS,
     )
 
     response = user_agent.run(
