@@ -6,6 +6,9 @@
 from typing import Any
 
 import pytest
+{%- if scheme != "none" %}
+from fastagency.api.openapi.security import {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}
+{%- endif %}
 
 from {{ cookiecutter.project_slug }} import weather
 from {{ cookiecutter.project_slug }}.settings import {% if scheme != "none" %}MissingSettingError, {% endif %}Settings
@@ -154,6 +157,25 @@ def test_missing_credential_is_one_line_naming_the_variable(
     assert str(refusal.value).startswith(f"{SECRET_VARIABLE} is not set")
     assert "\n" not in str(refusal.value)
     assert weather_api.state.received == []
+
+
+def test_api_wanting_another_scheme_is_named_without_the_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configured = weather.weather_credential(Settings())
+    assert configured is not None
+    expected = configured.get_security_class().__name__
+    other = {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}.Parameters(value="secret-of-another-scheme")
+    monkeypatch.setattr(weather, "weather_credential", lambda settings: other)
+
+    with pytest.raises(WeatherAPIError) as refusal:
+        create_weather_api(Settings())
+
+    assert str(refusal.value) == (
+        f"the weather API wants {expected} for get_daily_weather_daily_get, "
+        "but this project sends {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}"
+    )
+    assert "secret-of-another-scheme" not in str(refusal.value)
 {%- endif %}
 
 

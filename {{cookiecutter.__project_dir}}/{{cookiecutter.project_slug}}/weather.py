@@ -1,4 +1,14 @@
 """The weather REST API client the agent calls, with the configured credential applied."""
+{%- set scheme = cookiecutter.weather_api_auth %}
+{%- set security_class = {
+    "api_key_header": "APIKeyHeader",
+    "api_key_query": "APIKeyQuery",
+    "api_key_cookie": "APIKeyCookie",
+    "http_bearer": "HTTPBearer",
+    "http_basic": "HTTPBasic",
+    "oauth2_password": "OAuth2PasswordBearer",
+    "none": "",
+}[scheme] %}
 
 import functools
 import json
@@ -10,19 +20,11 @@ from urllib.parse import urlsplit
 
 import requests
 from fastagency.api.openapi import OpenAPI
-{%- if cookiecutter.weather_api_auth != "none" %}
-{%- set security_class = {
-    "api_key_header": "APIKeyHeader",
-    "api_key_query": "APIKeyQuery",
-    "api_key_cookie": "APIKeyCookie",
-    "http_bearer": "HTTPBearer",
-    "http_basic": "HTTPBasic",
-    "oauth2_password": "OAuth2PasswordBearer",
-}[cookiecutter.weather_api_auth] %}
+{%- if security_class %}
 from fastagency.api.openapi.security import {{ security_class }}
 {%- endif %}
 
-from .settings import Settings{% if cookiecutter.weather_api_auth != "none" %}, required{% endif %}
+from .settings import Settings{% if security_class %}, required{% endif %}
 
 # The API operations (operationIds) the agent may call; the model sees them by these names.
 WEATHER_FUNCTIONS = ["get_daily_weather_daily_get", "get_hourly_weather_hourly_get"]
@@ -32,7 +34,7 @@ _create_lock = threading.Lock()
 
 
 class WeatherAPIError(RuntimeError):
-    """The weather API could not be reached or did not answer usefully."""
+    """The weather API could not be used; the message never contains a credential."""
 
 
 class WeatherAPI(OpenAPI):  # type: ignore[misc]
@@ -52,6 +54,36 @@ class WeatherAPI(OpenAPI):  # type: ignore[misc]
         request_kwargs["timeout"] = self.timeout_seconds
         return url, params, request_kwargs
 
+    def apply_credential(self, credential: Any | None) -> None:
+        """Use `credential` for the agent's operations, once sure the API accepts that scheme."""
+        sent = credential.get_security_class().__name__ if credential else "no credential"
+        for name in WEATHER_FUNCTIONS:
+            schemes = self._security.get(name, [])
+            if schemes and not (credential and any(s.accept(credential) for s in schemes)):
+                wanted = " or ".join(type(scheme).__name__ for scheme in schemes)
+                # fastagency's own mismatch error would print the credential itself.
+                raise WeatherAPIError(
+                    f"the weather API wants {wanted} for {name}, but this project sends {sent}"
+                )
+        if credential:
+            self.set_security_params(credential)
+
+
+def weather_credential(settings: Settings) -> Any | None:
+    """The credential in the form the API's security scheme takes (None: a public API)."""
+{%- if scheme.startswith("api_key") %}
+    return {{ security_class }}.Parameters(value=required(settings.weather_api_key, "WEATHER_API_KEY"))
+{%- elif scheme == "http_bearer" %}
+    return HTTPBearer.Parameters(value=required(settings.weather_api_token, "WEATHER_API_TOKEN"))
+{%- elif scheme in ["http_basic", "oauth2_password"] %}
+    return {{ security_class }}.Parameters(
+        username=required(settings.weather_api_username, "WEATHER_API_USERNAME"),
+        password=required(settings.weather_api_password, "WEATHER_API_PASSWORD"),
+    )
+{%- else %}
+    return None
+{%- endif %}
+
 
 def _errors_without_secrets(call: Callable[..., Any], timeout: float) -> Callable[..., Any]:
     # requests puts the whole URL (query-string credentials included) in its error texts.
@@ -61,10 +93,9 @@ def _errors_without_secrets(call: Callable[..., Any], timeout: float) -> Callabl
             return call(*args, **kwargs)
         except requests.HTTPError as error:
             # Raised by the token exchange; data requests hand the API's answer to the agent.
-            raise WeatherAPIError(
-                f"the weather API refused the request: HTTP {error.response.status_code} "
-                f"{error.response.text[:200]}"
-            ) from None
+            answer = error.response
+            status = "" if answer is None else f": HTTP {answer.status_code} {answer.text[:200]}"
+            raise WeatherAPIError(f"the weather API refused the request{status}") from None
         except requests.Timeout:
             raise WeatherAPIError(f"the weather API did not answer within {timeout:g} s") from None
         except requests.RequestException as error:
@@ -94,49 +125,21 @@ def _fetch_openapi_spec(settings: Settings) -> str:
     return json.dumps(spec)
 
 
-{% if cookiecutter.weather_api_auth == "none" -%}
 def create_weather_api(settings: Settings) -> WeatherAPI:
-    """Build the client from the API's OpenAPI document (one HTTP request)."""
+    """Build the client from the API's OpenAPI document (one HTTP request, never at import)."""
+    credential = weather_credential(settings)  # a missing credential stops us before any request
     spec = _fetch_openapi_spec(settings)
     with _create_lock:
         api: WeatherAPI = WeatherAPI.create(openapi_json=spec)
-{%- else -%}
-def weather_credential(settings: Settings) -> Any:
-    """The credential in the form the API's security scheme expects."""
-{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
-    return {{ security_class }}.Parameters(value=required(settings.weather_api_key, "WEATHER_API_KEY"))
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-    return HTTPBearer.Parameters(value=required(settings.weather_api_token, "WEATHER_API_TOKEN"))
-{%- elif cookiecutter.weather_api_auth == "http_basic" %}
-    return HTTPBasic.Parameters(
-        username=required(settings.weather_api_username, "WEATHER_API_USERNAME"),
-        password=required(settings.weather_api_password, "WEATHER_API_PASSWORD"),
-    )
-{%- elif cookiecutter.weather_api_auth == "oauth2_password" %}
-    return OAuth2PasswordBearer.Parameters(
-        username=required(settings.weather_api_username, "WEATHER_API_USERNAME"),
-        password=required(settings.weather_api_password, "WEATHER_API_PASSWORD"),
-    )
-{%- endif %}
-
-
-def create_weather_api(settings: Settings) -> WeatherAPI:
-    """Build the client from the API's OpenAPI document (one HTTP request)."""
-    credential = weather_credential(settings)
-    spec = _fetch_openapi_spec(settings)
-    with _create_lock:
-        api: WeatherAPI = WeatherAPI.create(openapi_json=spec)
-    api.set_security_params(credential)
-{%- endif %}
     missing = set(WEATHER_FUNCTIONS) - set(api.function_names)
     if missing:
         raise WeatherAPIError(
             f"the API at WEATHER_OPENAPI_URL lacks the operations {sorted(missing)}: "
             "edit WEATHER_FUNCTIONS in weather.py to match its operationIds"
         )
+    api.apply_credential(credential)
     api.timeout_seconds = settings.weather_timeout_seconds
-    for name in api.function_names:
-        api.set_function(
-            name, _errors_without_secrets(api.get_function(name), settings.weather_timeout_seconds)
-        )
+    for name in WEATHER_FUNCTIONS:
+        guarded = _errors_without_secrets(api.get_function(name), api.timeout_seconds)
+        api.set_function(name, guarded)
     return api
