@@ -52,18 +52,32 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture
-def fake_llm() -> Iterator[LocalServer]:
+# The servers start once per session; each test gets them with their records cleared.
+@pytest.fixture(scope="session")
+def fake_llm_server() -> Iterator[LocalServer]:
     app = create_fake_llm()
     with serve(app) as url:
         yield LocalServer(url, app)
 
 
-@pytest.fixture
-def weather_api() -> Iterator[LocalServer]:
+@pytest.fixture(scope="session")
+def weather_api_server() -> Iterator[LocalServer]:
     app = create_fake_weather_api()
     with serve(app) as url:
         yield LocalServer(url, app)
+
+
+@pytest.fixture
+def fake_llm(fake_llm_server: LocalServer) -> LocalServer:
+    fake_llm_server.state.requests.clear()
+    return fake_llm_server
+
+
+@pytest.fixture
+def weather_api(weather_api_server: LocalServer) -> LocalServer:
+    weather_api_server.state.received.clear()
+    weather_api_server.state.delay_seconds = 0.0
+    return weather_api_server
 
 
 @pytest.fixture

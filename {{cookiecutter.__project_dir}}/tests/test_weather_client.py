@@ -190,7 +190,8 @@ def test_hanging_api_fails_within_the_timeout(
     with pytest.raises(WeatherAPIError, match=r"did not answer within 0\.5 s"):
         api.get_function("get_daily_weather_daily_get")(city="Zagreb")
 
-    assert time.monotonic() - started < 10  # far below the 30 s the API hangs for
+    # Well under both the 30 s the API hangs for and fastagency's own 5 s token timeout.
+    assert time.monotonic() - started < 4
 
 
 def test_unreachable_api_error_names_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -67,7 +67,19 @@ class WeatherAPI(OpenAPI):  # type: ignore[misc]
                 )
         if credential:
             self.set_security_params(credential)
+{% if scheme == "oauth2_password" %}
 
+class PasswordCredential(OAuth2PasswordBearer.Parameters):  # type: ignore[misc]
+    """OAuth2 password credentials whose token request obeys WEATHER_TIMEOUT_SECONDS too."""
+
+    timeout_seconds: float = 10.0
+
+    def get_token(self, token_url: str) -> str:
+        form = {"username": self.username, "password": self.password}
+        response = requests.post(token_url, data=form, timeout=self.timeout_seconds)
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+{% endif %}
 
 def weather_credential(settings: Settings) -> Any | None:
     """The credential in the form the API's security scheme takes (None: a public API)."""
@@ -75,10 +87,16 @@ def weather_credential(settings: Settings) -> Any | None:
     return {{ security_class }}.Parameters(value=required(settings.weather_api_key, "WEATHER_API_KEY"))
 {%- elif scheme == "http_bearer" %}
     return HTTPBearer.Parameters(value=required(settings.weather_api_token, "WEATHER_API_TOKEN"))
-{%- elif scheme in ["http_basic", "oauth2_password"] %}
-    return {{ security_class }}.Parameters(
+{%- elif scheme == "http_basic" %}
+    return HTTPBasic.Parameters(
         username=required(settings.weather_api_username, "WEATHER_API_USERNAME"),
         password=required(settings.weather_api_password, "WEATHER_API_PASSWORD"),
+    )
+{%- elif scheme == "oauth2_password" %}
+    return PasswordCredential(
+        username=required(settings.weather_api_username, "WEATHER_API_USERNAME"),
+        password=required(settings.weather_api_password, "WEATHER_API_PASSWORD"),
+        timeout_seconds=settings.weather_timeout_seconds,
     )
 {%- else %}
     return None
