@@ -52,8 +52,13 @@ def venv_python(project: Path) -> Path:
 
 
 def base_interpreter(python_version: str) -> str:
-    """The chosen Python when it is installed, else the one running this hook."""
-    return shutil.which(f"python{python_version}") or sys.executable
+    """The chosen Python when it is installed and runs, else the one running this hook."""
+    candidate = shutil.which(f"python{python_version}")
+    # A pyenv shim is on PATH even when that version is not selected, and then fails.
+    if candidate and subprocess.run([candidate, "-c", ""], capture_output=True).returncode == 0:
+        return candidate
+    print(f"   Python {python_version} not found: the venv uses {sys.executable}", flush=True)
+    return sys.executable
 
 
 def setup_commands(project: Path, answers: dict[str, object]) -> list[tuple[str, list[str]]]:

@@ -56,5 +56,13 @@ def answers(**overrides: object) -> dict[str, object]:
     return chosen
 
 
+# What git, the venv and the tools add to a project after rendering.
+NOT_RENDERED = {".git", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+
+
 def rendered_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and not NOT_RENDERED.intersection(path.relative_to(project).parts)
+    ]

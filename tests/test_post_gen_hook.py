@@ -76,11 +76,30 @@ def test_pip_is_used_when_uv_is_not_on_path(
 
 
 def test_missing_python_version_falls_back_to_the_running_interpreter(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
 
     assert post_gen.base_interpreter("3.99") == sys.executable
+    assert "Python 3.99 not found" in capsys.readouterr().out
+
+
+def test_python_that_does_not_run_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shim = tmp_path / "python3.99"  # like a pyenv shim for a version that is not selected
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert post_gen.base_interpreter("3.99") == sys.executable
+
+
+def test_installed_python_version_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "python3.99").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    assert post_gen.base_interpreter("3.99") == str(tmp_path / "python3.99")
 
 
 def test_failed_step_says_what_failed_and_how_to_retry(

@@ -1,6 +1,7 @@
 """Every option renders a clean project: the default, then one option value at a time."""
 
 import json
+import os
 import py_compile
 import tomllib
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import Render
-from .helpers import DEFAULT_SLUG, QUESTIONS, rendered_files, run
+from .helpers import DEFAULT_SLUG, QUESTIONS, TOOLS_BIN, rendered_files, run
 
 GENERATOR_TEMPLATE = Path(DEFAULT_SLUG) / "openapi_template" / "main.jinja2"
 
@@ -17,8 +18,8 @@ def option_cases() -> list[pytest.param]:
     """The default answers, then each other value of every choice and boolean question."""
     cases = [pytest.param({}, id="default")]
     for question, default in QUESTIONS.items():
-        if question.startswith("_") or question == "post_generation_setup":
-            continue  # setup choices render the same files; test_post_gen_hook covers each
+        if question.startswith("_"):
+            continue
         if isinstance(default, list):
             others = default[1:]
         elif isinstance(default, bool):
@@ -31,8 +32,15 @@ def option_cases() -> list[pytest.param]:
 
 @pytest.mark.parametrize("answers", option_cases())
 def test_option_renders_a_clean_project(
-    render: Render, project_python: Path, mypy_cache: Path, answers: dict[str, object]
+    render: Render,
+    project_python: Path,
+    mypy_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answers: dict[str, object],
 ) -> None:
+    # Setup choices other than "skip" install (with uv) and may test; a failed step fails here.
+    monkeypatch.setenv("PATH", f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("TEMPLATE_SETUP_STRICT", "1")
     project = render(**answers)
 
     for path in rendered_files(project):
