@@ -16,6 +16,8 @@ PROJECT_IMPORTS = frozenset(
     jwt pwdlib sqlalchemy sqlmodel httpx pytest tests
     """.split()
 )
+# Free-text answers, written into one-line strings of the generated files.
+TEXT_QUESTIONS = ("project_name", "description", "author_name")
 SLUG_RULE = (
     "a lowercase Python package name: letters a-z, digits and underscores, "
     "not starting with a digit"
@@ -46,6 +48,11 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
+def has_control_character(text: str) -> bool:
+    """Line breaks and other control characters do not fit the one-line strings they land in."""
+    return any(character < " " or character == "\x7f" for character in text)
+
+
 def answer_problems(answers: dict[str, object]) -> list[str]:
     problems = []
     if not str(answers.get("project_name", "")).strip():
@@ -54,6 +61,12 @@ def answer_problems(answers: dict[str, object]) -> list[str]:
     problem = slug_problem(slug)
     if problem:
         problems.append(f"project_slug {slug!r} {problem}; it must be {SLUG_RULE}")
+    for question in TEXT_QUESTIONS:
+        if has_control_character(str(answers.get(question, ""))):
+            problems.append(
+                f"{question} contains a line break or another control character: "
+                "write it on one line"
+            )
     return problems
 
 

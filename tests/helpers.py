@@ -10,8 +10,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import yaml
+
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 QUESTIONS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+QUESTION_NAMES = [name for name in QUESTIONS if not name.startswith("_")]
+COPIER_CONFIG = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.__project_dir}}"
+ANSWERS_FILE = ".copier-answers.yml"
 DEFAULT_SLUG = "weather_agent"
 AUTH_SCHEMES = QUESTIONS["weather_api_auth"]
 # README's generate command; tests run it with this checkout in place of the path.
@@ -66,3 +72,62 @@ def rendered_files(project: Path) -> list[Path]:
         for path in project.rglob("*")
         if path.is_file() and not NOT_RENDERED.intersection(path.relative_to(project).parts)
     ]
+
+
+def project_tree(project: Path) -> dict[str, bytes]:
+    """Every rendered file's content by its path in the project (copier's answers file aside)."""
+    return {
+        path.relative_to(project).as_posix(): path.read_bytes()
+        for path in rendered_files(project)
+        if path.relative_to(project).as_posix() != ANSWERS_FILE
+    }
+
+
+def copier_copy(
+    destination: Path,
+    *data: str,
+    options: tuple[str, ...] = (),
+    template: Path = TEMPLATE_DIR,
+    **kwargs: Any,
+) -> subprocess.CompletedProcess[str]:
+    """`copier copy --trust --defaults` with `--data key=value` for each of `data`."""
+    data_options = [option for item in data for option in ("--data", item)]
+    return run(
+        [
+            tool("copier"),
+            "copy",
+            "--trust",
+            "--defaults",
+            *options,
+            *data_options,
+            str(template),
+            str(destination),
+        ],
+        destination.parent,
+        **kwargs,
+    )
+
+
+def cookiecutter_typed(
+    output: Path, typed: dict[str, str], **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Cookiecutter with its prompts answered on stdin, as a user types (Enter: the default).
+
+    Typed answers are used as given (cookiecutter's prompt strips surrounding spaces), unlike
+    `--no-input key=value` arguments, which cookiecutter renders as Jinja first.
+    """
+    lines = []
+    for name in QUESTION_NAMES:
+        value = typed.get(name, "")
+        choices = QUESTIONS[name]
+        if isinstance(choices, list) and value:
+            value = str(choices.index(value) + 1)
+        elif isinstance(choices, bool) and value:
+            value = {"true": "y", "false": "n"}[value]
+        lines.append(value)
+    return run(
+        [tool("cookiecutter"), "-o", str(output), str(TEMPLATE_DIR)],
+        output.parent,
+        input="\n".join(lines) + "\n",
+        **kwargs,
+    )
