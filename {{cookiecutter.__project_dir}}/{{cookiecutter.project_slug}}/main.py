@@ -5,4 +5,7 @@ from fastagency.ui.console import ConsoleUI
 
 from {{ cookiecutter.project_slug }}.workflows import wf
 
-app = FastAgency(provider=wf, ui=ConsoleUI(), title={{ cookiecutter.project_name | tojson }})
+{# Any text as a Python literal that ruff format keeps: backslashes doubled, double quotes
+    as \x22 (tojson would write an emoji as two surrogate escapes). -#}
+TITLE = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\x22') }}"
+app = FastAgency(provider=wf, ui=ConsoleUI(), title=TITLE)
