@@ -131,3 +131,25 @@ def cookiecutter_typed(
         input="\n".join(lines) + "\n",
         **kwargs,
     )
+
+
+# What a file name on Windows may not be: a render or checkout there would fail.
+WINDOWS_FORBIDDEN = set('<>:"/\\|?*') | {chr(code) for code in range(32)}
+WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{digit}" for digit in range(1, 10)),
+    *(f"LPT{digit}" for digit in range(1, 10)),
+}
+
+
+def windows_name_problem(name: str) -> str | None:
+    if WINDOWS_FORBIDDEN.intersection(name):
+        return "has a character Windows forbids"
+    if name.endswith((".", " ")):
+        return "ends with a dot or a space"
+    if name.split(".")[0].upper() in WINDOWS_RESERVED:
+        return "is a reserved device name"
+    return None
