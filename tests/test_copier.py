@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
+from copier import run_copy
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -102,21 +103,20 @@ def test_computed_cookiecutter_variable_holds_every_answer_and_private_value() -
         assert f'"{name}": ' in computed["default"], f"cookiecutter.{name} is missing"
 
 
-def copier_answers(**data: object) -> dict[str, Any]:
+def copier_answers(destination: Path, **data: object) -> dict[str, Any]:
     """The `cookiecutter` variable copier computes for these answers (nothing written)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "no git tags", "dirty template"
-        from copier import run_copy
-
         worker = run_copy(
             str(TEMPLATE_DIR),
-            str(TEMPLATE_DIR / "never-written"),
+            str(destination),
             data=data,
             defaults=True,
             unsafe=True,
             pretend=True,
             quiet=True,
         )
+    assert not destination.exists()
     return dict(worker.answers.combined["cookiecutter"])
 
 
@@ -138,8 +138,12 @@ def cookiecutter_answers(**data: object) -> dict[str, Any]:
         ("A" * 300, "a" * 24),
     ],
 )
-def test_both_tools_compute_the_same_answers_and_a_valid_slug(name: str, slug: str) -> None:
-    from_copier = copier_answers(project_name=name, post_generation_setup="skip")
+def test_both_tools_compute_the_same_answers_and_a_valid_slug(
+    tmp_path: Path, name: str, slug: str
+) -> None:
+    from_copier = copier_answers(
+        tmp_path / "project", project_name=name, post_generation_setup="skip"
+    )
     from_cookiecutter = cookiecutter_answers(project_name=name, post_generation_setup="skip")
 
     assert from_copier == from_cookiecutter
