@@ -90,7 +90,13 @@ def copier_copy(
     template: Path = TEMPLATE_DIR,
     **kwargs: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """`copier copy --trust --defaults` with `--data key=value` for each of `data`."""
+    """`copier copy --trust --defaults` with `--data key=value` for each of `data`.
+
+    From HEAD (with uncommitted changes) unless `options` name a ref: copier would otherwise
+    take a git template's newest tag, not the files under test.
+    """
+    if not any(option.startswith("--vcs-ref") for option in options):
+        options = ("--vcs-ref=HEAD", *options)
     data_options = [option for item in data for option in ("--data", item)]
     return run(
         [

@@ -111,6 +111,7 @@ def copier_answers(destination: Path, **data: object) -> dict[str, Any]:
             str(TEMPLATE_DIR),
             str(destination),
             data=data,
+            vcs_ref="HEAD",  # the files under test, not the newest tag
             defaults=True,
             unsafe=True,
             pretend=True,
