@@ -1,9 +1,7 @@
 """Every environment variable the project reads, in one place (a `.env` file works too)."""
-
-{%- if cookiecutter.service == "fastapi_oauth2" %}
+{% if cookiecutter.service == "fastapi_oauth2" %}
 from typing import Literal
-
-{% endif -%}
+{% endif %}
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.project_slug }}.api.app import create_app
@@ -21,11 +22,11 @@ MakeUser = Callable[..., User]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # The autouse clean_environment fixture runs in an empty folder: no .env is read.
     return Settings(
-        _env_file=None,
         environment="production",
         enable_docs=True,
-        jwt_secret_key=SIGNING_KEY,
+        jwt_secret_key=SecretStr(SIGNING_KEY),
         database_url=f"sqlite:///{tmp_path / 'users.db'}",
         login_max_failures=3,
     )

@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute
 from pydantic import SecretStr
+from starlette.routing import BaseRoute
 
 from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import InsecureSecretError, create_app
@@ -16,7 +16,14 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 from .conftest import MakeUser, bearer, login
 
-PUBLIC_ROUTES = {"/token", "/token/refresh", "/health", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
+PUBLIC_ROUTES = {
+    "/token",
+    "/token/refresh",
+    "/health",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+}
 
 
 @pytest.fixture
@@ -102,10 +109,12 @@ def test_every_protected_route_refuses_anonymous_calls(app: FastAPI, client: Tes
     assert len(protected) >= 7
 
     for route in protected:
-        for method in route.methods:
+        for method in route.methods or ():
             path = route.path.replace("{username}", "alice")
             response = client.request(method, path, json={})
-            assert response.status_code == 401, f"{method} {route.path} answered {response.status_code}"
+            assert response.status_code == 401, (
+                f"{method} {route.path} answered {response.status_code}"
+            )
 
 
 def test_every_protected_operation_declares_its_security(client: TestClient) -> None:
@@ -118,7 +127,9 @@ def test_every_protected_operation_declares_its_security(client: TestClient) -> 
             if path in PUBLIC_ROUTES:
                 assert "security" not in operation, f"{method} {path}"
             else:
-                assert operation.get("security") == [{"OAuth2PasswordBearer": []}], f"{method} {path}"
+                assert operation.get("security") == [{"OAuth2PasswordBearer": []}], (
+                    f"{method} {path}"
+                )
 
 
 @pytest.mark.parametrize(
@@ -128,7 +139,9 @@ def test_every_protected_operation_declares_its_security(client: TestClient) -> 
 def test_docs_are_off_in_production_unless_enabled(
     settings: Settings, environment: str, enable_docs: bool | None, served: bool
 ) -> None:
-    app = create_app(settings.model_copy(update={"environment": environment, "enable_docs": enable_docs}))
+    app = create_app(
+        settings.model_copy(update={"environment": environment, "enable_docs": enable_docs})
+    )
     client = TestClient(app)
 
     assert (client.get("/docs").status_code == 200) is served
@@ -153,7 +166,9 @@ def test_service_refuses_to_start_with_a_weak_signing_key(
 
 
 def test_development_replaces_a_missing_key_with_a_random_one(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"jwt_secret_key": None, "environment": "development"}))
+    app = create_app(
+        settings.model_copy(update={"jwt_secret_key": None, "environment": "development"})
+    )
 
     key = app.state.settings.jwt_secret_key.get_secret_value()
     assert len(key) >= 32

@@ -2,9 +2,9 @@
 
 import io
 import os
-from collections.abc import Callable
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,8 +49,13 @@ def test_console_script_reads_the_password_from_standard_input(tmp_path: Path) -
     command = [sys.executable, "-m", "{{ cookiecutter.project_slug }}.api.cli", "users"]
 
     created = subprocess.run(
-        [*command, "create", "erin"], input=f"{PASSWORD}\n", env=env,
-        capture_output=True, text=True, timeout=60, check=False,
+        [*command, "create", "erin"],
+        input=f"{PASSWORD}\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert created.returncode == 0, created.stderr
@@ -101,7 +106,10 @@ def test_duplicate_and_unknown_users_are_clear_errors(run: UsersCLI) -> None:
     duplicate = run("create", "bob", password=PASSWORD)
     unknown = run("disable", "nobody")
 
-    assert (duplicate.returncode, duplicate.stderr.strip()) == (1, "error: user 'bob' already exists")
+    assert (duplicate.returncode, duplicate.stderr.strip()) == (
+        1,
+        "error: user 'bob' already exists",
+    )
     assert (unknown.returncode, unknown.stderr.strip()) == (1, "error: no user named 'nobody'")
     assert run("list").stdout.strip() == "bob\tuser\tactive"
 

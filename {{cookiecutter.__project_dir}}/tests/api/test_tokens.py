@@ -48,7 +48,7 @@ def unsigned_none_token(claims: dict[str, Any]) -> str:
 def forged_headers(case: str, access_token: str, refresh_token: str) -> dict[str, str]:
     claims = claims_of(access_token)
     now = datetime.now(timezone.utc)
-    header, payload, signature = access_token.split(".")
+    header, _, signature = access_token.split(".")
     tampered = {**claims, "sub": "admin"}
     tampered_payload = base64.urlsafe_b64encode(json.dumps(tampered).encode()).rstrip(b"=")
     return {
@@ -117,7 +117,9 @@ def test_password_change_revokes_every_token(client: TestClient, tokens: dict[st
     other = login(client)
     change = {"current_password": PASSWORD, "new_password": "a brand new passphrase"}
 
-    response = client.post("/users/me/password", json=change, headers=bearer(tokens["access_token"]))
+    response = client.post(
+        "/users/me/password", json=change, headers=bearer(tokens["access_token"])
+    )
 
     assert response.status_code == 204
     assert me(client, bearer(tokens["access_token"])) == 401
@@ -130,7 +132,9 @@ def test_password_change_needs_the_current_password(
 ) -> None:
     change = {"current_password": "not it at all", "new_password": "a brand new passphrase"}
 
-    response = client.post("/users/me/password", json=change, headers=bearer(tokens["access_token"]))
+    response = client.post(
+        "/users/me/password", json=change, headers=bearer(tokens["access_token"])
+    )
 
     assert response.status_code == 422
     assert me(client, bearer(tokens["access_token"])) == 200

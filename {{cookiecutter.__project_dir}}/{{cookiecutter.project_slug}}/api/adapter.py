@@ -148,11 +148,17 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         incident = uuid.uuid4().hex[:12]
         logger.error(
             "workflow %s failed (incident %s): %s %s",
-            message.workflow_uuid, incident, message.short, message.long,
+            message.workflow_uuid,
+            incident,
+            message.short,
+            message.long,
         )
         self._incidents[message.workflow_uuid] = incident
         generic = f"The workflow failed (incident {incident})."
-        return self.visit_default(dataclasses.replace(message, short=generic, long=None))
+        answer: str | None = self.visit_default(
+            dataclasses.replace(message, short=generic, long=None)
+        )
+        return answer
 
     def visit_workflow_completed(self, message: WorkflowCompleted) -> str | None:
         incident = self._incidents.pop(message.workflow_uuid, None)
@@ -160,6 +166,5 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             # The stock result after an error is the exception text: replace it too.
             failed = f"The workflow failed (incident {incident})."
             message = dataclasses.replace(message, result=failed)
-        return self.visit_default(message)
-
-
+        answer: str | None = self.visit_default(message)
+        return answer

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from .db import create_database
 from .passwords import PasswordRejected
-from .users import ROLES, User, UserError, create_user, disable_user, get_user, set_password, set_role
+from .users import (
+    ROLES,
+    User,
+    UserError,
+    create_user,
+    disable_user,
+    get_user,
+    set_password,
+    set_role,
+)
 
 
 def read_password(confirm: bool = True) -> str:

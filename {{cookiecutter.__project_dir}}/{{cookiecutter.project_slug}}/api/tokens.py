@@ -30,7 +30,7 @@ class LoginSession(Base):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the scheme's name, not a secret)
     expires_in: int
 
 

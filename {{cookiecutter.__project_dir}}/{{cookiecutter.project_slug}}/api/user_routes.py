@@ -49,7 +49,9 @@ def _target(db: Session, username: str) -> User:
 
 
 @router.post(
-    "/admin/users/{username}/disable", status_code=status.HTTP_204_NO_CONTENT, responses={403: {}, 404: {}}
+    "/admin/users/{username}/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {}, 404: {}},
 )
 def disable(username: str, _: AdminUser, db: SessionDep) -> None:
     """Disable an account and end all its sessions."""
@@ -57,7 +59,9 @@ def disable(username: str, _: AdminUser, db: SessionDep) -> None:
 
 
 @router.post(
-    "/admin/users/{username}/logout", status_code=status.HTTP_204_NO_CONTENT, responses={403: {}, 404: {}}
+    "/admin/users/{username}/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={403: {}, 404: {}},
 )
 def force_logout(username: str, _: AdminUser, db: SessionDep) -> None:
     """End every session of an account (it can sign in again)."""
