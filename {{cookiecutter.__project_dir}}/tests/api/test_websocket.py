@@ -2,7 +2,11 @@
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +22,7 @@ from ..fake_weather_api import FORECAST_DATE
 from ..loopback import serve
 from .conftest import PASSWORD, MakeUser, bearer
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LEAKY_DETAIL = "db-password-from-a-stack-trace"  # pragma: allowlist secret
 PRIVATE_PARAM = "a-private-parameter-value"
 
@@ -158,3 +163,32 @@ def test_workflow_error_reaches_the_client_as_an_incident_id_only(
     assert messages[-1]["content"]["result"] == f"The workflow failed (incident {incident})."
     assert f"incident {incident}" in caplog.text and LEAKY_DETAIL in caplog.text
     assert PRIVATE_PARAM not in caplog.text
+
+
+@pytest.mark.usefixtures("configured")
+def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.project_slug }}.api.client",
+        "--url",
+        service,
+        "--user",
+        "alice",
+        "--question",
+        "What is the weather in Paris?",
+        "weather",
+    ]
+
+    run = subprocess.run(
+        command,
+        input=f"{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert "[workflow_completed]" in run.stdout and FORECAST_DATE in run.stdout
