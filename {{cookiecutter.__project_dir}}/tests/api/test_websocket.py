@@ -192,3 +192,18 @@ def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
 
     assert run.returncode == 0, run.stderr
     assert "[workflow_completed]" in run.stdout and FORECAST_DATE in run.stdout
+
+
+def test_reservation_not_claimed_in_time_is_refused(
+    settings: Settings, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workflows.wf.register(name="whoami", description="whoami")(whoami)
+    monkeypatch.setitem(workflows.WORKFLOW_ROLES, "whoami", ("user",))
+    make_user("alice")
+    expired_at_once = settings.model_copy(update={"workflow_start_timeout_seconds": 0})
+    try:
+        with serve(create_app(expired_at_once)) as url:
+            token = token_for(url, "alice")
+            assert run_over_websocket(url, token, initiate(url, token, "whoami")) == []
+    finally:
+        workflows.wf._workflows.pop("whoami")  # Workflow has no public way to unregister

@@ -98,12 +98,12 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to run this workflow")
             workflow_uuid = uuid.uuid4()
             params = {**request.params, "user": user.username}
+            now = time.monotonic()
             with self._lock:
+                # Forget reservations nobody claimed in time, so they cannot pile up.
+                self._issued = {key: run for key, run in self._issued.items() if run.expires > now}
                 self._issued[workflow_uuid.hex] = IssuedWorkflow(
-                    user.username,
-                    request.workflow_name,
-                    params,
-                    time.monotonic() + self.start_timeout_seconds,
+                    user.username, request.workflow_name, params, now + self.start_timeout_seconds
                 )
             return InitiateWorkflowModel(
                 user_id=user.username,
