@@ -8,6 +8,7 @@ command to retry. Set TEMPLATE_SETUP_STRICT=1 to make such failures fatal (the t
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -15,9 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# Folders that exist only for some answers (cookiecutter cannot skip folders by name).
+# Folders that exist only for some answers (cookiecutter cannot skip folders by name), by their
+# path in the template: "{project_slug}" stands for the package folder.
 OPTIONAL_FOLDERS: dict[str, Callable[[dict[str, object]], bool]] = {
     ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
+    "{project_slug}/api": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/api": lambda answers: answers["service"] == "fastapi_oauth2",
 }
 STRICT_VARIABLE = "TEMPLATE_SETUP_STRICT"
 
@@ -30,7 +34,11 @@ def load_answers() -> dict[str, object]:
 
 
 def folders_to_remove(answers: dict[str, object]) -> list[str]:
-    return [folder for folder, wanted in OPTIONAL_FOLDERS.items() if not wanted(answers)]
+    return [
+        folder.format(project_slug=answers["project_slug"])
+        for folder, wanted in OPTIONAL_FOLDERS.items()
+        if not wanted(answers)
+    ]
 
 
 def prune(project: Path, answers: dict[str, object]) -> None:
@@ -39,11 +47,18 @@ def prune(project: Path, answers: dict[str, object]) -> None:
 
 
 def write_env_file(project: Path) -> None:
-    """Start .env from .env.example; an existing .env is the user's and is never touched."""
+    """Start .env from .env.example, with a fresh JWT signing key; an existing .env is kept."""
     env_file = project / ".env"
-    if not env_file.exists():
-        shutil.copyfile(project / ".env.example", env_file)
-        env_file.chmod(0o600)
+    if env_file.exists():
+        return
+    lines = (project / ".env.example").read_text().splitlines(keepends=True)
+    env_file.touch(mode=0o600)
+    env_file.write_text(
+        "".join(
+            f"JWT_SECRET_KEY={secrets.token_urlsafe(48)}\n" if line == "JWT_SECRET_KEY=\n" else line
+            for line in lines
+        )
+    )
 
 
 def venv_python(project: Path) -> Path:

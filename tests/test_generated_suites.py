@@ -19,9 +19,15 @@ def run_generated_tests(project: Path, python: Path) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("scheme", AUTH_SCHEMES)
-def test_generated_suite_passes(render: Render, project_python: Path, scheme: str) -> None:
-    project = render(weather_api_auth=scheme)
+@pytest.mark.parametrize(
+    "answers",
+    [{"weather_api_auth": scheme} for scheme in AUTH_SCHEMES] + [{"service": "none"}],
+    ids=[*AUTH_SCHEMES, "service=none"],
+)
+def test_generated_suite_passes(
+    render: Render, project_python: Path, answers: dict[str, str]
+) -> None:
+    project = render(**answers)
 
     output = run_generated_tests(project, project_python)
 

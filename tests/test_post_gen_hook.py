@@ -17,12 +17,22 @@ PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.__project_dir}}"
 
 def test_every_optional_folder_exists_in_the_template() -> None:
     for folder in post_gen.OPTIONAL_FOLDERS:
-        assert (PROJECT_TEMPLATE / folder).is_dir(), f"the manifest names a missing {folder}"
+        in_template = folder.format(project_slug="{{cookiecutter.project_slug}}")
+        assert (PROJECT_TEMPLATE / in_template).is_dir(), f"the manifest names a missing {folder}"
 
 
-@pytest.mark.parametrize(("use_devcontainer", "removed"), [(True, []), (False, [".devcontainer"])])
-def test_folders_to_remove_follow_the_answers(use_devcontainer: bool, removed: list[str]) -> None:
-    assert post_gen.folders_to_remove(answers(use_devcontainer=use_devcontainer)) == removed
+@pytest.mark.parametrize(
+    ("choices", "removed"),
+    [
+        ({}, []),
+        ({"use_devcontainer": False}, [".devcontainer"]),
+        ({"service": "none"}, ["weather_agent/api", "tests/api"]),
+    ],
+)
+def test_folders_to_remove_follow_the_answers(
+    choices: dict[str, object], removed: list[str]
+) -> None:
+    assert post_gen.folders_to_remove(answers(**choices)) == removed
 
 
 def test_prune_removes_only_unselected_folders_and_can_run_again(tmp_path: Path) -> None:
@@ -43,6 +53,20 @@ def test_env_file_starts_from_the_example_and_is_private(tmp_path: Path) -> None
 
     assert (tmp_path / ".env").read_text() == "OPENAI_API_KEY=\n"
     assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+
+def test_env_file_gets_a_fresh_signing_key_per_project(tmp_path: Path) -> None:
+    keys = []
+    for project in (tmp_path / "one", tmp_path / "two"):
+        project.mkdir()
+        (project / ".env.example").write_text("ENVIRONMENT=development\nJWT_SECRET_KEY=\n")
+        post_gen.write_env_file(project)
+        lines = (project / ".env").read_text().splitlines()
+        assert lines[0] == "ENVIRONMENT=development"
+        keys.append(lines[1].removeprefix("JWT_SECRET_KEY="))
+
+    assert all(len(key) >= 48 for key in keys)
+    assert keys[0] != keys[1]
 
 
 def test_existing_env_file_is_never_overwritten(tmp_path: Path) -> None:

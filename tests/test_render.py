@@ -119,5 +119,39 @@ def test_secrets_file_is_ignored_and_starts_empty(render: Render) -> None:
     assert ".env" in (project / ".gitignore").read_text().splitlines()
     ignored = run(["git", "check-ignore", ".env"], project)
     assert ignored.returncode == 0, ".env must be git-ignored"
-    assert (project / ".env").read_text() == (project / ".env.example").read_text()
+
+    def without_signing_key(path: Path) -> list[str]:
+        lines = path.read_text().splitlines()
+        return [line for line in lines if not line.startswith("JWT_SECRET_KEY=")]
+
+    assert without_signing_key(project / ".env") == without_signing_key(project / ".env.example")
     assert (project / ".env").stat().st_mode & 0o077 == 0, ".env must be private to its owner"
+
+
+def test_console_only_project_has_no_service(render: Render) -> None:
+    project = render(service="none")
+
+    assert not (project / DEFAULT_SLUG / "api").exists()
+    assert not (project / "tests" / "api").exists()
+    pyproject = (project / "pyproject.toml").read_text()
+    for service_dependency in (
+        "pyjwt",
+        "pwdlib",
+        "sqlalchemy",
+        "fastapi,server",
+        "[project.scripts]",
+    ):
+        assert service_dependency not in pyproject
+    assert "JWT_SECRET_KEY" not in (project / ".env").read_text()
+    assert "uvicorn" not in (project / "README.md").read_text()
+
+
+def test_service_project_gets_a_private_signing_key(render: Render) -> None:
+    project = render()
+
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    assert len(env["JWT_SECRET_KEY"]) >= 48
+    assert "JWT_SECRET_KEY=\n" in (project / ".env.example").read_text()
+    assert (project / DEFAULT_SLUG / "api" / "app.py").exists()

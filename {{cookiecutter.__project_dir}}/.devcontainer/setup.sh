@@ -20,4 +20,11 @@ if [ -d .git ]; then
     .venv/bin/pre-commit install
 fi
 
+{%- if cookiecutter.service == "fastapi_oauth2" %}
+# Listing the users creates the database and its tables.
+.venv/bin/{{ cookiecutter.project_slug }} users list >/dev/null
+echo "Database ready. Create the first user with:"
+echo "  .venv/bin/{{ cookiecutter.project_slug }} users create <name> --role admin"
+echo "Then serve: .venv/bin/uvicorn {{ cookiecutter.project_slug }}.api.app:app --port 8000"
+{%- endif %}
 echo "Ready. Run the tests with: .venv/bin/pytest"

@@ -1,5 +1,7 @@
 """Every environment variable the project reads, in one place (a `.env` file works too)."""
-
+{% if cookiecutter.service == "fastapi_oauth2" %}
+from typing import Literal
+{% endif %}
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +34,23 @@ class Settings(BaseSettings):
 {%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
     weather_api_username: str | None = None
     weather_api_password: SecretStr | None = None
+{%- endif %}
+{%- if cookiecutter.service == "fastapi_oauth2" %}
+
+    # The secured FastAPI service.
+    environment: Literal["development", "production"] = "production"
+    enable_docs: bool | None = None  # default: on in development, off in production
+    jwt_secret_key: SecretStr | None = None
+    jwt_issuer: str = "{{ cookiecutter.project_slug }}"
+    jwt_audience: str = "{{ cookiecutter.project_slug }}-api"
+    access_token_expire_minutes: int = 15
+    refresh_token_expire_minutes: int = 7 * 24 * 60
+    database_url: str = "sqlite:///users.db"
+    password_min_length: int = 8
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    workflow_start_timeout_seconds: int = 60
 {%- endif %}
 
 

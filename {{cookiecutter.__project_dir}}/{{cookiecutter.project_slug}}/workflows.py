@@ -11,6 +11,13 @@ from .settings import MissingSettingError, Settings, required
 from .weather import WEATHER_FUNCTIONS, WeatherAPIError, create_weather_api
 
 wf = Workflow()
+{%- if cookiecutter.service == "fastapi_oauth2" %}
+
+# Which roles may run each workflow over the web service (a workflow not listed: nobody).
+WORKFLOW_ROLES: dict[str, tuple[str, ...]] = {
+    "weather": ("admin", "user"),
+}
+{%- endif %}
 
 # Upper bound on question/tool-call rounds, so a confused model cannot loop (and spend) forever.
 MAX_TURNS = 5

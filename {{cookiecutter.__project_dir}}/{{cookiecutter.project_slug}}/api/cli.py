@@ -1,0 +1,98 @@
+"""`{{ cookiecutter.project_slug }} users ...`: manage the service's accounts from a shell.
+
+Passwords are read from a prompt, or from standard input when it is not a terminal; never from
+the command line, where other users of the machine could read them.
+"""
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from ..settings import Settings
+from .db import create_database
+from .passwords import PasswordRejected
+from .users import (
+    ROLES,
+    User,
+    UserError,
+    create_user,
+    disable_user,
+    get_user,
+    set_password,
+    set_role,
+)
+
+
+def read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat password: ") != password:
+        raise UserError("the passwords differ")
+    return password
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}")
+    users = root.add_subparsers(dest="group", required=True).add_parser(
+        "users", help="manage service accounts"
+    )
+    commands = users.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="add an account (password from prompt or stdin)")
+    create.add_argument("username")
+    create.add_argument("--role", choices=ROLES, default="user")
+    commands.add_parser("disable", help="disable an account and end its sessions").add_argument(
+        "username"
+    )
+    commands.add_parser("list", help="list accounts")
+    set_role_command = commands.add_parser("set-role", help="change an account's role")
+    set_role_command.add_argument("username")
+    set_role_command.add_argument("role", choices=ROLES)
+    commands.add_parser(
+        "reset-password", help="set a new password (from prompt or stdin); ends all sessions"
+    ).add_argument("username")
+    return root
+
+
+def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
+    """Carry out one command; return what to print."""
+    min_length = settings.password_min_length
+    if arguments.command == "list":
+        users = db.query(User).order_by(User.username).all()
+        return "\n".join(
+            f"{user.username}\t{user.role}\t{'disabled' if user.disabled else 'active'}"
+            for user in users
+        )
+    if arguments.command == "create":
+        create_user(
+            db, arguments.username, read_password(), role=arguments.role, min_length=min_length
+        )
+        return f"created {arguments.username} ({arguments.role})"
+    user = get_user(db, arguments.username)
+    if arguments.command == "disable":
+        disable_user(db, user)
+        return f"disabled {user.username}"
+    if arguments.command == "set-role":
+        set_role(db, user, arguments.role)
+        return f"{user.username} is now {arguments.role}"
+    set_password(db, user, read_password(), min_length=min_length)
+    return f"password of {user.username} reset; its sessions have ended"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    settings = Settings()
+    with Session(create_database(settings.database_url)) as db:
+        try:
+            print(run(arguments, db, settings))
+        except (UserError, PasswordRejected) as refusal:
+            print(f"error: {refusal}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

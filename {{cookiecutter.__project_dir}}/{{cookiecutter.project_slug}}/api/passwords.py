@@ -1,0 +1,28 @@
+"""Password rules after OWASP ASVS 5.0: length matters, composition rules do not."""
+
+MAX_LENGTH = 128  # ASVS asks for at least 64 to be allowed; longer only costs hashing time
+
+# The most common passwords of at least eight characters, from public breach statistics.
+COMMON_PASSWORDS = frozenset(
+    """
+    12345678 123456789 1234567890 12345678910 password password1 password12 password123
+    passw0rd qwertyuiop qwerty123 qwerty1234 1q2w3e4r 1q2w3e4r5t 1qaz2wsx zaq12wsx
+    iloveyou sunshine princess football baseball welcome1 welcome123 abc12345 abcd1234
+    11111111 00000000 88888888 87654321 987654321 123123123 11223344 asdfghjkl
+    superman starwars dragon123 monkey123 letmein1 trustno1 changeme administrator
+    computer internet michelle jennifer whatever 123qweasd qweasdzxc 1234qwer
+    """.split()
+)
+
+
+class PasswordRejected(ValueError):
+    """The password breaks a rule; the message says which."""
+
+
+def check_password(password: str, *, min_length: int) -> None:
+    if len(password) < min_length:
+        raise PasswordRejected(f"password must have at least {min_length} characters")
+    if len(password) > MAX_LENGTH:
+        raise PasswordRejected(f"password must have at most {MAX_LENGTH} characters")
+    if password.lower() in COMMON_PASSWORDS:
+        raise PasswordRejected("password is one of the most commonly used: choose another")
