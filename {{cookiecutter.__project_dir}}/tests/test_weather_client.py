@@ -12,7 +12,11 @@ from fastagency.api.openapi.security import {{ "APIKeyHeader" if scheme == "http
 
 from {{ cookiecutter.project_slug }} import weather
 from {{ cookiecutter.project_slug }}.settings import {% if scheme != "none" %}MissingSettingError, {% endif %}Settings
-from {{ cookiecutter.project_slug }}.weather import WEATHER_FUNCTIONS, WeatherAPIError, create_weather_api
+from {{ cookiecutter.project_slug }}.weather import (
+    WEATHER_FUNCTIONS,
+    WeatherAPIError,
+    create_weather_api,
+)
 
 from .conftest import {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer
 from .fake_weather_api import (
