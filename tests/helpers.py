@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,15 @@ def answers(**overrides: object) -> dict[str, object]:
 
 
 # What git, the venv and the tools add to a project after rendering.
-NOT_RENDERED = {".git", ".venv", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+NOT_RENDERED = {
+    ".git",
+    ".venv",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "__pycache__",
+}
 
 
 def rendered_files(project: Path) -> list[Path]:
@@ -75,9 +84,14 @@ def rendered_files(project: Path) -> list[Path]:
 
 
 def project_tree(project: Path) -> dict[str, bytes]:
-    """Every rendered file's content by its path in the project (copier's answers file aside)."""
+    """Every rendered file's content by its path in the project (copier's answers file aside).
+
+    The JWT signing key the hook generates into .env differs per project by design.
+    """
     return {
-        path.relative_to(project).as_posix(): path.read_bytes()
+        path.relative_to(project).as_posix(): re.sub(
+            rb"(?m)^JWT_SECRET_KEY=.+$", b"JWT_SECRET_KEY=<generated>", path.read_bytes()
+        )
         for path in rendered_files(project)
         if path.relative_to(project).as_posix() != ANSWERS_FILE
     }

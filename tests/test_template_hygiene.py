@@ -8,6 +8,7 @@ from jinja2 import Environment, StrictUndefined
 
 from .helpers import (
     ANSWERS_FILE,
+    DEFAULT_SLUG,
     PROJECT_TEMPLATE,
     QUESTION_NAMES,
     QUESTIONS,
@@ -123,13 +124,19 @@ def test_optional_folder_manifest_matches_the_tree(
     renders: list[tuple[dict[str, object], Path]],
 ) -> None:
     for folder in post_gen.OPTIONAL_FOLDERS:
-        assert (PROJECT_TEMPLATE / folder).is_dir(), f"the manifest names a missing {folder}"
+        in_template = folder.format(project_slug="{{cookiecutter.project_slug}}")
+        assert (PROJECT_TEMPLATE / in_template).is_dir(), f"the manifest names a missing {folder}"
+    # The renders all use the default slug.
+    manifest = {
+        folder.format(project_slug=DEFAULT_SLUG): wanted
+        for folder, wanted in post_gen.OPTIONAL_FOLDERS.items()
+    }
 
     folders = [folders_in(project) for _, project in renders]
     varying = set.union(*folders) - set.intersection(*folders)
     outermost = {folder for folder in varying if str(Path(folder).parent) not in varying}
-    assert outermost == set(post_gen.OPTIONAL_FOLDERS)
-    for folder, wanted in post_gen.OPTIONAL_FOLDERS.items():
+    assert outermost == set(manifest)
+    for folder, wanted in manifest.items():
         kept = [wanted(chosen) for chosen, _ in renders]
         assert set(kept) == {True, False}, f"no answer both keeps and removes {folder}"
         assert kept == [folder in present for present in folders]

@@ -17,7 +17,9 @@ def property_test(operation: Any, headers: dict[str, str]) -> Callable[[], None]
     secured = bool(operation.definition.raw.get("security"))
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def check(case: Any) -> None:
         case.call_and_validate(headers=headers, checks=[not_a_server_error])
         anonymous = case.call()

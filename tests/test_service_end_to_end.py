@@ -1,0 +1,137 @@
+"""The generated README's service recipe, end to end, as a user and an outside client do it.
+
+A default project is installed; its console script creates a user; uvicorn serves
+`<slug>.api.app:app` on loopback; a client written here, from the README's protocol alone,
+signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
+from the project's own tests stand in for the LLM provider and the weather API.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import connect
+
+from .helpers import DEFAULT_SLUG, TEMPLATE_DIR, TOOLS_BIN, run, tool
+
+PASSWORD = "a long enough passphrase"  # a test account's
+FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
+WEATHER_KEY = "test-weather-credential"  # what it accepts
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(command: list[str], cwd: Path, env: dict[str, str], ready_url: str) -> Iterator[None]:
+    log = cwd / f"server-{len(list(cwd.glob('server-*.log')))}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and process.poll() is None:
+                try:
+                    if httpx.get(ready_url, timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"{command} did not start:\n{log.read_text()[-4000:]}")
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
+    env["TEMPLATE_SETUP_STRICT"] = "1"
+    generated = run(
+        [
+            tool("cookiecutter"),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(TEMPLATE_DIR),
+            "post_generation_setup=install_only",
+        ],
+        tmp_path,
+        env=env,
+    )
+    assert generated.returncode == 0, generated.stdout[-3000:] + generated.stderr[-3000:]
+    return tmp_path / DEFAULT_SLUG
+
+
+def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
+    bin_dir = project / ".venv" / "bin"
+    llm, weather, api = free_port(), free_port(), free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OPENAI_", "WEATHER_", "JWT_", "DATABASE_"))
+    }
+    env.update(
+        OPENAI_API_KEY="test-llm-key",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
+        WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
+        WEATHER_API_KEY=WEATHER_KEY,
+    )
+    created = run(
+        [str(bin_dir / DEFAULT_SLUG), "users", "create", "alice", "--role", "admin"],
+        project,
+        env=env,
+        input=f"{PASSWORD}\n",
+    )
+    assert created.returncode == 0, created.stderr
+
+    def uvicorn(*arguments: str, port: int) -> list[str]:
+        return [str(bin_dir / "uvicorn"), *arguments, "--host", "127.0.0.1", "--port", str(port)]
+
+    base = f"http://127.0.0.1:{api}"
+    with (
+        serving(
+            uvicorn("--factory", "tests.fake_llm:create_fake_llm", port=llm),
+            project,
+            env,
+            f"http://127.0.0.1:{llm}/openapi.json",
+        ),
+        serving(
+            uvicorn("--factory", "tests.fake_weather_api:create_fake_weather_api", port=weather),
+            project,
+            env,
+            f"http://127.0.0.1:{weather}/openapi.json",
+        ),
+        serving(uvicorn(f"{DEFAULT_SLUG}.api.app:app", port=api), project, env, f"{base}/health"),
+    ):
+        signed_in = httpx.post(f"{base}/token", data={"username": "alice", "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        assert httpx.get(f"{base}/", headers=auth).json() == ["weather"]
+        reservation = httpx.post(
+            f"{base}/fastagency/initiate_workflow",
+            json={
+                "workflow_name": "weather",
+                "params": {"question": "What is the weather in Oslo?"},
+            },
+            headers=auth,
+        ).json()
+
+        messages = []
+        with connect(f"ws://127.0.0.1:{api}/fastagency/ws", additional_headers=auth) as websocket:
+            websocket.send(json.dumps(reservation))
+            while not messages or messages[-1]["type"] != "workflow_completed":
+                messages.append(json.loads(websocket.recv(timeout=60)))
+
+    result = messages[-1]["content"]["result"]
+    assert "'city': 'Oslo'" in result and FORECAST_DATE in result
