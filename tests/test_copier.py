@@ -237,28 +237,6 @@ def test_copier_refuses_and_writes_nothing(tmp_path: Path, answer: str, message:
     assert not destination.exists()
 
 
-def test_cookiecutter_refuses_a_line_break_and_writes_nothing(tmp_path: Path) -> None:
-    output = tmp_path / "out"
-    output.mkdir()
-
-    result = run(
-        [
-            tool("cookiecutter"),
-            "--no-input",
-            "-o",
-            str(output),
-            str(TEMPLATE_DIR),
-            "author_name=Ada\nLovelace",
-            "post_generation_setup=skip",
-        ],
-        tmp_path,
-    )
-
-    assert result.returncode != 0
-    assert "ERROR: author_name contains a line break" in result.stderr
-    assert list(output.iterdir()) == []
-
-
 # The same project from both tools.
 
 
