@@ -148,6 +148,22 @@ def test_docs_are_off_in_production_unless_enabled(
     assert (client.get("/openapi.json").status_code == 200) is served
 
 
+def test_docs_load_swagger_ui_from_the_service_not_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs").text
+
+    assert "/docs-assets/swagger-ui-bundle.js" in page and "/docs-assets/swagger-ui.css" in page
+    assert "cdn" not in page.lower() and "https://" not in page.split("<body")[0]
+    script = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    assert "oauth2" in client.get("/docs/oauth2-redirect").text.lower()
+
+
+def test_docs_assets_are_not_served_in_production(settings: Settings) -> None:
+    client = TestClient(create_app(settings.model_copy(update={"enable_docs": None})))
+
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("key", "problem"),
     [
