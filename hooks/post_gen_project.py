@@ -156,6 +156,11 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
         "  .venv/bin/pytest",
         f"  .venv/bin/fastagency run {slug}/main.py",
     ]
+    if answers["service"] == "fastapi_oauth2":
+        lines += [
+            f"  .venv/bin/{slug} users create <name> --role admin",
+            f"  .venv/bin/uvicorn {slug}.api.app:app --port 8000",
+        ]
     return "\n".join(lines)
 
 

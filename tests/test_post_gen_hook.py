@@ -220,3 +220,12 @@ def test_hook_is_idempotent_with_answers_as_json(render: Render) -> None:
     assert (project / ".env").read_text() == "OPENAI_API_KEY=kept\n"
     assert not (project / ".devcontainer").exists()
     assert (project / ".git").is_dir()
+
+
+@pytest.mark.parametrize("service", ["fastapi_oauth2", "none"])
+def test_summary_gives_the_next_commands(service: str) -> None:
+    text = post_gen.summary(Path("/p"), answers(service=service), ok=True)
+
+    assert "Ready: /p" in text and ".venv/bin/pytest" in text
+    assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
+    assert ("uvicorn weather_agent.api.app:app" in text) is (service == "fastapi_oauth2")
