@@ -10,12 +10,9 @@ TEST_COMMAND = "./scripts/test"
 
 def test_readme_gives_the_test_command_that_ci_runs() -> None:
     assert f"\n{TEST_COMMAND}\n" in README
-    ci_commands = [
-        line.strip()
-        for line in (TEMPLATE_DIR / ".ci" / "run").read_text().splitlines()
-        if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
-    ]
-    assert ci_commands == [TEST_COMMAND]
+    lines = (TEMPLATE_DIR / ".ci" / "run").read_text().splitlines()
+    commands = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert commands[-1] == TEST_COMMAND
 
 
 def test_github_workflow_runs_the_readme_test_command() -> None:

@@ -3,11 +3,13 @@
 A default project is installed; its console script creates a user; uvicorn serves
 `<slug>.api.app:app` on loopback; a client written here, from the README's protocol alone,
 signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
-from the project's own tests stand in for the LLM provider and the weather API.
+from the project's own tests stand in for the LLM provider and the weather API. Then a real
+browser signs in through Swagger UI's Authorize dialog.
 """
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -17,11 +19,22 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Locator, sync_playwright
 from websockets.sync.client import connect
 
 from .helpers import DEFAULT_SLUG, TEMPLATE_DIR, TOOLS_BIN, run, tool
 
 PASSWORD = "a long enough passphrase"  # a test account's
+# An installed Chromium (Debian's here; GitHub's runners have Chrome): Playwright's own browser
+# download is unreachable here.
+BROWSER = next(
+    (
+        found
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if (found := shutil.which(name))
+    ),
+    None,
+)
 FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
 WEATHER_KEY = "test-weather-credential"  # what it accepts
 
@@ -53,8 +66,9 @@ def serving(command: list[str], cwd: Path, env: dict[str, str], ready_url: str) 
             process.wait(timeout=20)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("service")
     env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
     env["TEMPLATE_SETUP_STRICT"] = "1"
     generated = run(
@@ -73,46 +87,63 @@ def project(tmp_path: Path) -> Path:
     return tmp_path / DEFAULT_SLUG
 
 
-def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
-    bin_dir = project / ".venv" / "bin"
-    llm, weather, api = free_port(), free_port(), free_port()
-    env = {
+def service_env() -> dict[str, str]:
+    """The shell's environment without the project's settings: the project's .env applies."""
+    return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("OPENAI_", "WEATHER_", "JWT_", "DATABASE_"))
+        if not key.startswith(("OPENAI_", "WEATHER_", "JWT_", "DATABASE_", "ENVIRONMENT"))
     }
-    env.update(
-        OPENAI_API_KEY="test-llm-key",
-        OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
-        WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
-        WEATHER_API_KEY=WEATHER_KEY,
-    )
+
+
+def create_user(project: Path, env: dict[str, str], username: str) -> None:
     created = run(
-        [str(bin_dir / DEFAULT_SLUG), "users", "create", "alice", "--role", "admin"],
+        [str(project / ".venv" / "bin" / DEFAULT_SLUG), "users", "create", username],
         project,
         env=env,
         input=f"{PASSWORD}\n",
     )
     assert created.returncode == 0, created.stderr
 
-    def uvicorn(*arguments: str, port: int) -> list[str]:
-        return [str(bin_dir / "uvicorn"), *arguments, "--host", "127.0.0.1", "--port", str(port)]
+
+def uvicorn(project: Path, *arguments: str, port: int) -> list[str]:
+    command = [str(project / ".venv" / "bin" / "uvicorn"), *arguments]
+    return [*command, "--host", "127.0.0.1", "--port", str(port)]
+
+
+def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
+    llm, weather, api = free_port(), free_port(), free_port()
+    env = service_env()
+    env.update(
+        OPENAI_API_KEY="test-llm-key",
+        OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
+        WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
+        WEATHER_API_KEY=WEATHER_KEY,
+    )
+    create_user(project, env, "alice")
 
     base = f"http://127.0.0.1:{api}"
     with (
         serving(
-            uvicorn("--factory", "tests.fake_llm:create_fake_llm", port=llm),
+            uvicorn(project, "--factory", "tests.fake_llm:create_fake_llm", port=llm),
             project,
             env,
             f"http://127.0.0.1:{llm}/openapi.json",
         ),
         serving(
-            uvicorn("--factory", "tests.fake_weather_api:create_fake_weather_api", port=weather),
+            uvicorn(
+                project, "--factory", "tests.fake_weather_api:create_fake_weather_api", port=weather
+            ),
             project,
             env,
             f"http://127.0.0.1:{weather}/openapi.json",
         ),
-        serving(uvicorn(f"{DEFAULT_SLUG}.api.app:app", port=api), project, env, f"{base}/health"),
+        serving(
+            uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api),
+            project,
+            env,
+            f"{base}/health",
+        ),
     ):
         signed_in = httpx.post(f"{base}/token", data={"username": "alice", "password": PASSWORD})
         assert signed_in.status_code == 200, signed_in.text
@@ -135,3 +166,62 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
 
     result = messages[-1]["content"]["result"]
     assert "'city': 'Oslo'" in result and FORECAST_DATE in result
+
+
+def try_users_me(operation: Locator) -> str:
+    """Run GET /users/me from Swagger UI; the response's status code."""
+    if operation.locator("button.try-out__btn:has-text('Try it out')").count():
+        operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table tr.response .response-col_status").first
+    status.wait_for(timeout=15_000)
+    code = status.inner_text().strip()
+    operation.locator("button.btn-clear").click()
+    return code
+
+
+def test_swagger_ui_works_offline_and_signs_in_through_authorize(project: Path) -> None:
+    if BROWSER is None:
+        pytest.skip("no Chromium or Chrome on PATH: apt-get install chromium (.ci/run does)")
+    env = service_env()
+    create_user(project, env, "bob")
+    api = free_port()
+    base = f"http://127.0.0.1:{api}"
+    with (
+        serving(
+            uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api),
+            project,
+            env,
+            f"{base}/health",
+        ),
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=BROWSER,
+            # Chromium's own background traffic would be refused by this closed network.
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page()
+        page.goto(f"{base}/docs")
+        operation = page.locator("#operations-users-read_me_users_me_get")
+        operation.locator(".opblock-summary").click(timeout=30_000)
+
+        before = try_users_me(operation)
+        page.locator("button.btn.authorize").first.click()
+        page.fill("#oauth_username", "bob")
+        page.fill("#oauth_password", PASSWORD)
+        page.locator(".auth-btn-wrapper button.authorize").first.click()
+        page.locator(".auth-btn-wrapper button:has-text('Logout')").wait_for(timeout=15_000)
+        page.locator("button.btn-done").first.click()
+        after = try_users_me(operation)
+        browser.close()
+
+    assert (before, after) == ("401", "200")

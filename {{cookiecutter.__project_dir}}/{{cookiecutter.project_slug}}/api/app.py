@@ -5,11 +5,8 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import SecretStr
-from swagger_ui_bundle import swagger_ui_path
 
 from ..settings import Settings
 from ..workflows import WORKFLOW_ROLES, wf
@@ -63,39 +60,17 @@ def checked_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"jwt_secret_key": SecretStr(secrets.token_urlsafe(48))})
 
 
-def serve_docs_offline(app: FastAPI) -> None:
-    """Swagger UI from this machine: FastAPI's default loads it from a CDN, blank when offline."""
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title=f"{app.title} - docs",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
-            oauth2_redirect_url="/docs/oauth2-redirect",
-        )
-
-    @app.get("/docs/oauth2-redirect", include_in_schema=False)
-    def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = checked_settings(settings or Settings())
     docs = settings.enable_docs
     if docs is None:
         docs = settings.environment == "development"
-    app = FastAPI(
-        title="{{ cookiecutter.project_slug }}",
-        docs_url=None,  # served below, from local files
-        redoc_url=None,
-        openapi_url="/openapi.json" if docs else None,
-    )
+    title = "{{ cookiecutter.project_slug }}"
     if docs:
-        serve_docs_offline(app)
+        # Swagger UI 5 from local files: FastAPI's default /docs loads it from a CDN.
+        app = FastAPIOffline(title=title, redoc_url=None, static_url="/docs-assets")
+    else:
+        app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.engine = create_database(settings.database_url)
     adapter = SecuredFastAPIAdapter(
