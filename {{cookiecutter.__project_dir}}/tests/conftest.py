@@ -1,7 +1,11 @@
 """Loopback fixtures: a fake LLM and a local weather API, and a guard against the internet."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +36,23 @@ SECRET_VARIABLE = "WEATHER_API_PASSWORD"
 {%- endif %}
 
 refuse_non_loopback_connections()
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(
+    *arguments: str, stdin: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python <arguments>` in a new process, as a user runs it, with this project importable."""
+    return subprocess.run(
+        [sys.executable, *arguments],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {}), "PYTHONPATH": str(PROJECT_ROOT)},
+        check=False,
+    )
 
 
 @dataclass

@@ -1,21 +1,14 @@
 """The whole weather workflow, run against the fake LLM and the local weather API."""
 {%- set scheme = cookiecutter.weather_api_auth %}
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from {{ cookiecutter.project_slug }}.workflows import wf
 
-from .conftest import {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer
+from .conftest import PROJECT_ROOT, {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer, run_python
 from .fake_weather_api import FORECAST_DATE, FORECAST_TEMPERATURE{% if scheme != "none" %}, REFUSAL{% endif %}
 from .recording_ui import RecordingUI
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MAIN_MODULE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}" / "main.py"
 QUESTION = "What is the weather in Paris?"
 
@@ -128,14 +121,8 @@ def test_missing_llm_key_stops_before_any_agent(
 
 @pytest.mark.usefixtures("configured")
 def test_console_app_answers_a_question_typed_at_the_prompt() -> None:
-    run: Any = subprocess.run(
-        [sys.executable, "-m", "fastagency", "run", str(MAIN_MODULE), "--single-run"],
-        input=f"{QUESTION}\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        check=False,
+    run = run_python(
+        "-m", "fastagency", "run", str(MAIN_MODULE), "--single-run", stdin=f"{QUESTION}\n"
     )
 
     assert run.returncode == 0, run.stderr

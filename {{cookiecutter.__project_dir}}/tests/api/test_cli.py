@@ -1,7 +1,6 @@
 """`{{ cookiecutter.project_slug }} users ...`: accounts managed from a shell, passwords never on argv."""
 
 import io
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,9 +14,9 @@ from {{ cookiecutter.project_slug }}.api.cli import main
 from {{ cookiecutter.project_slug }}.api.security import verify_password
 from {{ cookiecutter.project_slug }}.api.users import get_user
 
+from ..conftest import run_python
 from .conftest import PASSWORD
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 UsersCLI = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -41,21 +40,14 @@ def run(
 
 
 def test_console_script_reads_the_password_from_standard_input(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}",
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    command = [sys.executable, "-m", "{{ cookiecutter.project_slug }}.api.cli", "users"]
-
-    created = subprocess.run(
-        [*command, "create", "erin"],
-        input=f"{PASSWORD}\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    created = run_python(
+        "-m",
+        "{{ cookiecutter.project_slug }}.api.cli",
+        "users",
+        "create",
+        "erin",
+        stdin=f"{PASSWORD}\n",
+        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}"},
     )
 
     assert created.returncode == 0, created.stderr

@@ -2,11 +2,7 @@
 
 import json
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,11 +14,11 @@ from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from ..conftest import run_python
 from ..fake_weather_api import FORECAST_DATE
 from ..loopback import serve
 from .conftest import PASSWORD, MakeUser, bearer
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LEAKY_DETAIL = "db-password-from-a-stack-trace"  # pragma: allowlist secret
 PRIVATE_PARAM = "a-private-parameter-value"
 
@@ -167,8 +163,7 @@ def test_workflow_error_reaches_the_client_as_an_incident_id_only(
 
 @pytest.mark.usefixtures("configured")
 def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
-    command = [
-        sys.executable,
+    run = run_python(
         "-m",
         "{{ cookiecutter.project_slug }}.api.client",
         "--url",
@@ -178,16 +173,7 @@ def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
         "--question",
         "What is the weather in Paris?",
         "weather",
-    ]
-
-    run = subprocess.run(
-        command,
-        input=f"{PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        check=False,
+        stdin=f"{PASSWORD}\n",
     )
 
     assert run.returncode == 0, run.stderr
