@@ -9,9 +9,11 @@ command to retry. Set TEMPLATE_SETUP_STRICT=1 to make such failures fatal (the t
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,19 +78,39 @@ def base_interpreter(python_version: str) -> str:
     return sys.executable
 
 
-def setup_commands(project: Path, answers: dict[str, object]) -> list[tuple[str, list[str]]]:
-    """The named setup steps the answers ask for, as commands run in the project folder."""
+def fetch_uv(scratch: Path) -> str | None:
+    """uv from PyPI into `scratch`, for this setup only: pip alone resolves and installs the
+    project's dependencies about ten times slower. None (and pip is used) when that fails."""
+    print("-> fetch uv from PyPI (used for this setup only) ...", flush=True)
+    started = time.monotonic()
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    # Never build uv from source: that needs Rust and takes longer than pip would.
+    command += ["--only-binary=:all:", "--target", str(scratch), "uv"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    found = sorted(scratch.glob("bin/uv")) + sorted(scratch.glob("Scripts/uv.exe"))
+    if result.returncode != 0 or not found:
+        reason = (result.stderr.strip().splitlines() or ["no uv program in the download"])[-1]
+        print(f"   could not fetch uv ({reason}): installing with pip instead", flush=True)
+        return None
+    print(f"   done in {time.monotonic() - started:.1f} s", flush=True)
+    return str(found[0])
+
+
+def setup_commands(
+    project: Path, answers: dict[str, object], uv: str | None
+) -> list[tuple[str, list[str]]]:
+    """The named setup steps the answers ask for, run in the project folder with uv if given."""
     choice = answers["post_generation_setup"]
     if choice == "skip":
         return []
     python = base_interpreter(str(answers["python_version"]))
     venv = str(venv_python(project))
-    uv = shutil.which("uv")
     if uv:
+        # --seed puts pip in the venv too, for users who go on with pip.
         steps = [
             (
                 "create .venv (uv)",
-                [uv, "venv", "--quiet", "--allow-existing", "--python", python, ".venv"],
+                [uv, "venv", "--quiet", "--seed", "--allow-existing", "--python", python, ".venv"],
             ),
             (
                 "install the project (uv)",
@@ -108,7 +130,18 @@ def setup_commands(project: Path, answers: dict[str, object]) -> list[tuple[str,
     return steps
 
 
-def run_step(name: str, command: list[str], cwd: Path) -> bool:
+def shell_line(command: list[str]) -> str:
+    return subprocess.list2cmdline(command) if os.name == "nt" else shlex.join(command)
+
+
+def retry_command(command: list[str], fetched_uv: str | None) -> str:
+    """The command to retry a step by hand; a uv fetched for the setup is gone by then."""
+    if fetched_uv and command[0] == fetched_uv:
+        return "python3 -m pip install uv && " + shell_line(["uv", *command[1:]])
+    return shell_line(command)
+
+
+def run_step(name: str, command: list[str], cwd: Path, retry: str | None = None) -> bool:
     """Run one step, print how long it took; on failure print its output and the retry command."""
     started = time.monotonic()
     print(f"-> {name} ...", flush=True)
@@ -124,7 +157,7 @@ def run_step(name: str, command: list[str], cwd: Path) -> bool:
     print(output.rstrip()[-4000:], file=sys.stderr)
     print(
         f"   FAILED after {elapsed:.1f} s: {name}. Your project is intact in {cwd}.\n"
-        f"   Retry with: cd {cwd} && {subprocess.list2cmdline(command)}",
+        f"   Retry with: cd {cwd} && {retry or shell_line(command)}",
         file=sys.stderr,
         flush=True,
     )
@@ -170,8 +203,12 @@ def main() -> int:
     prune(project, answers)
     write_env_file(project)
     ok = git_init(project)
-    for name, command in setup_commands(project, answers):
-        ok = ok and run_step(name, command, project)
+    with tempfile.TemporaryDirectory(prefix="uv-for-setup-") as scratch:
+        uv = fetched_uv = None
+        if answers["post_generation_setup"] != "skip":
+            uv = shutil.which("uv") or (fetched_uv := fetch_uv(Path(scratch)))
+        for name, command in setup_commands(project, answers, uv):
+            ok = ok and run_step(name, command, project, retry_command(command, fetched_uv))
     print(summary(project, answers, ok))
     strict = os.environ.get(STRICT_VARIABLE) == "1"
     return 1 if strict and not ok else 0

@@ -78,25 +78,50 @@ def test_existing_env_file_is_never_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / ".env").read_text() == "OPENAI_API_KEY=users-own-value\n"
 
 
-def step_names(choice: str) -> list[str]:
-    commands = post_gen.setup_commands(Path("/project"), answers(post_generation_setup=choice))
+def step_names(choice: str, uv: str | None) -> list[str]:
+    commands = post_gen.setup_commands(Path("/project"), answers(post_generation_setup=choice), uv)
     return [name for name, _ in commands]
 
 
-def test_setup_steps_follow_the_choice(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(TOOLS_BIN))  # uv is here
+def test_setup_steps_follow_the_choice() -> None:
+    assert step_names("skip", uv="/bin/uv") == []
+    assert step_names("install_only", uv="/bin/uv") == [
+        "create .venv (uv)",
+        "install the project (uv)",
+    ]
+    assert step_names("install_and_test", uv="/bin/uv")[-1] == "run the tests"
 
-    assert step_names("skip") == []
-    assert step_names("install_only") == ["create .venv (uv)", "install the project (uv)"]
-    assert step_names("install_and_test")[-1] == "run the tests"
+
+def test_pip_is_used_without_uv() -> None:
+    assert step_names("install_only", uv=None) == ["create .venv", "install the project (pip)"]
 
 
-def test_pip_is_used_when_uv_is_not_on_path(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_uv_is_fetched_into_the_given_folder(tmp_path: Path) -> None:
+    uv = post_gen.fetch_uv(tmp_path)
+
+    assert uv is not None and Path(uv).is_relative_to(tmp_path)
+    assert run([uv, "--version"], tmp_path).stdout.startswith("uv ")
+
+
+def test_uv_that_cannot_be_fetched_means_pip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
 
-    assert step_names("install_only") == ["create .venv", "install the project (pip)"]
+    assert post_gen.fetch_uv(tmp_path / "scratch") is None
+    assert "could not fetch uv (" in capsys.readouterr().out
+    assert not list((tmp_path / "scratch").glob("**/uv"))
+
+
+def test_retry_names_uv_not_the_fetched_copy_that_is_gone() -> None:
+    command = ["/tmp/uv-for-setup-x/bin/uv", "pip", "install", "-e", ".[dev]"]
+
+    assert post_gen.retry_command(command, fetched_uv=command[0]) == (
+        "python3 -m pip install uv && uv pip install -e '.[dev]'"
+    )
+    assert post_gen.retry_command(command, fetched_uv=None).startswith("/tmp/uv-for-setup-x/")
 
 
 def test_missing_python_version_falls_back_to_the_running_interpreter(
@@ -177,6 +202,7 @@ def test_failed_install_keeps_the_project_and_prints_the_retry(tmp_path: Path) -
     )
 
     assert code == 0
+    assert "could not fetch uv" in output
     assert "FAILED" in output and "install the project (pip)" in output
     assert "Retry with: cd " in output
     assert "Generated, but setup did not finish" in output

@@ -33,7 +33,8 @@ def serve(app: Any) -> Iterator[str]:
             raise RuntimeError(f"test server on port {port} did not start")
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        # Tests are over: no need to wait (up to a second) for idle keep-alive connections.
+        server.should_exit = server.force_exit = True
         thread.join(timeout=START_TIMEOUT_SECONDS)
         sock.close()
 

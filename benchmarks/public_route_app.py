@@ -1,0 +1,61 @@
+"""The generated service plus one unauthenticated route, served by benchmarks/service_load.py.
+
+GET /bench/public-discovery answers what GET /fastagency/discovery answers a caller whose role is
+"user", by calling the very same endpoint function with a fixed user. It skips only the
+authentication dependency (bearer token, database session, token decode, session and user
+lookups), so the throughput difference between the two routes is the cost of authentication.
+
+    SERVICE_LOAD_PACKAGE=weather_agent uvicorn public_route_app:create_public_route_app \
+        --factory --app-dir benchmarks
+
+Settings come from the environment, as for `uvicorn <package>.api.app:app`.
+"""
+
+import importlib
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+PUBLIC_PATH = "/bench/public-discovery"
+DISCOVERY_PATH = "/fastagency/discovery"
+PUBLIC_ROLE = "user"
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every APIRoute, including those of included routers (which recent FastAPI keeps nested)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def create_public_route_app() -> FastAPI:
+    # The package name is the project's slug, so it cannot be imported by a fixed name.
+    package = os.environ.get("SERVICE_LOAD_PACKAGE", "weather_agent")
+    app: FastAPI = importlib.import_module(f"{package}.api.app").create_app()
+    user_class = importlib.import_module(f"{package}.api.users").User
+    discovery = next(
+        route
+        for route in api_routes(app.routes)
+        if route.path == DISCOVERY_PATH and "GET" in route.methods
+    )
+    # Never added to a database session: the endpoint only reads its role.
+    caller = user_class(username="bench-public", role=PUBLIC_ROLE)
+
+    # A plain `def`, like the discovery endpoint, so both run in the same thread pool.
+    def public_discovery() -> Any:
+        return discovery.endpoint(caller)
+
+    app.add_api_route(
+        PUBLIC_PATH,
+        public_discovery,
+        methods=["GET"],
+        response_model=discovery.response_model,
+        tags=["benchmark"],
+    )
+    return app

@@ -1,0 +1,628 @@
+"""Load benchmark of a generated project's FastAPI service, entirely on 127.0.0.1.
+
+What it measures, against the real service run by uvicorn (one worker) in its own process:
+
+1. Throughput and latency of GET /fastagency/discovery (bearer token) side by side with
+   GET /bench/public-discovery, the same endpoint without authentication (public_route_app.py).
+   The two routes alternate over several rounds at a fixed concurrency; the ratio of their
+   throughputs is the price of authentication. The load comes from `wrk` when it is on PATH,
+   else from an asyncio + httpx generator in this process (separate from the server).
+2. The latency of POST /token (password hashing included), over sequential sign-ins.
+3. Many users running the weather workflow at once (initiate_workflow + websocket), each with
+   its own account, token and marked question; no user may see another user's messages.
+
+The fake LLM and the fake weather API of the project's tests/ stand in for the internet.
+Progress goes to stderr; one JSON object with the figures goes to stdout. The exit status is
+non-zero if a workflow failed, a message crossed between users, or a load request was not a 200.
+
+    <project>/.venv/bin/python benchmarks/service_load.py --project <project> [--quick] [--users 20]
+"""
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.sync.client import connect
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+AUTHENTICATED_PATH = "/fastagency/discovery"
+PUBLIC_PATH = "/bench/public-discovery"  # added by public_route_app.py
+WORKFLOW = "weather"
+PASSWORD = "load-benchmark-password-" + secrets.token_hex(8)
+START_TIMEOUT_SECONDS = 60.0
+WORKFLOW_TIMEOUT_SECONDS = 180.0
+STARTED = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Profile:
+    rounds: int
+    seconds_per_run: float
+    warmup_seconds: float
+    logins: int
+    users: int
+
+
+FULL = Profile(rounds=5, seconds_per_run=10, warmup_seconds=3, logins=30, users=20)
+QUICK = Profile(rounds=3, seconds_per_run=2, warmup_seconds=1, logins=5, users=20)
+
+
+class BenchmarkError(RuntimeError):
+    """The benchmark could not run (as opposed to measuring a failure)."""
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], percent: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
+
+
+def spread(values: list[float], digits: int = 1) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+# --- The project under test -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    package: str  # the project's slug: weather_agent by default
+
+    def module(self, name: str) -> Any:
+        return importlib.import_module(f"{self.package}.{name}")
+
+
+def load_project(root: Path) -> Project:
+    """Make the project and its tests/ importable, and keep this process off the internet."""
+    apps = sorted(root.glob("*/api/app.py"))
+    if not apps:
+        raise BenchmarkError(f"{root} has no <package>/api/app.py: was it rendered with a service?")
+    sys.path.insert(0, str(root))
+    loopback = importlib.import_module("tests.loopback")
+    loopback.refuse_non_loopback_connections()
+    return Project(root, apps[0].parent.parent.name)
+
+
+@dataclass(frozen=True)
+class Upstreams:
+    """The fake LLM and weather API, and the environment that points the service at them."""
+
+    env: dict[str, str]
+
+
+@contextlib.contextmanager
+def fake_upstreams() -> Iterator[Upstreams]:
+    """Serve the tests' fake LLM and fake weather API in threads of this process."""
+    fake_llm = importlib.import_module("tests.fake_llm")
+    fake_weather = importlib.import_module("tests.fake_weather_api")
+    serve = importlib.import_module("tests.loopback").serve
+    with (
+        serve(fake_llm.create_fake_llm()) as llm_url,
+        serve(fake_weather.create_fake_weather_api()) as weather_url,
+    ):
+        env = {
+            "OPENAI_API_KEY": "bench-llm-key",
+            "OPENAI_BASE_URL": f"{llm_url}/v1",
+            "WEATHER_OPENAPI_URL": f"{weather_url}/openapi.json",
+        }
+        # The fake accepts the credential of whichever scheme the project was rendered with;
+        # settings the project does not read are ignored, so all of them can be set.
+        credential = getattr(fake_weather, "VALID_CREDENTIAL", None)
+        if credential is not None:
+            env |= {"WEATHER_API_KEY": credential, "WEATHER_API_TOKEN": credential}
+        if hasattr(fake_weather, "VALID_USERNAME"):
+            env |= {
+                "WEATHER_API_USERNAME": fake_weather.VALID_USERNAME,
+                "WEATHER_API_PASSWORD": fake_weather.VALID_PASSWORD,
+            }
+        log(f"fake LLM at {llm_url}, fake weather API at {weather_url}")
+        yield Upstreams(env)
+
+
+def create_accounts(project: Project, database_url: str, names: list[str]) -> None:
+    """Create users (role "user") with the project's own code, so passwords are really hashed."""
+    from sqlalchemy.orm import Session
+
+    db_module = project.module("api.db")
+    users = project.module("api.users")
+    settings = project.module("settings").Settings()
+    with Session(db_module.create_database(database_url)) as session:
+        for name in names:
+            users.create_user(
+                session, name, PASSWORD, role="user", min_length=settings.password_min_length
+            )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def service_environment(project: Project, workdir: Path, upstreams: Upstreams) -> dict[str, str]:
+    # Nothing from the caller's shell may configure the service: only what is set here.
+    settings_class = project.module("settings").Settings
+    known = {name.upper() for name in settings_class.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in known}
+    return (
+        env
+        | upstreams.env
+        | {
+            "ENVIRONMENT": "production",
+            "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+            "DATABASE_URL": f"sqlite:///{workdir / 'users.db'}",
+            "SERVICE_LOAD_PACKAGE": project.package,
+            "PYTHONPATH": os.pathsep.join([str(project.root), str(BENCHMARKS_DIR)]),
+        }
+    )
+
+
+@contextlib.contextmanager
+def running_service(project: Project, workdir: Path, upstreams: Upstreams) -> Iterator[str]:
+    """The service in its own uvicorn process (one worker); yield its base URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "public_route_app:create_public_route_app",
+        "--factory",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        "--log-level=warning",
+        "--no-access-log",
+    ]
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as server_log:
+        # The working directory is empty, so the project's .env is not read either.
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=service_environment(project, workdir, upstreams),
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log_path)
+        log(f"service up at {url} (pid {process.pid})")
+        yield url
+        if process.poll() is not None:
+            raise BenchmarkError(f"the service died during the run:\n{tail(log_path)}")
+    finally:
+        stop(process)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchmarkError(f"the service exited at start:\n{tail(log_path)}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise BenchmarkError(f"the service did not answer /health within {START_TIMEOUT_SECONDS} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def sign_in(client: httpx.Client, username: str) -> str:
+    response = client.post("/token", data={"username": username, "password": PASSWORD})
+    if response.status_code != 200:
+        raise BenchmarkError(
+            f"sign-in of {username} failed: {response.status_code} {response.text}"
+        )
+    return str(response.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- Load on the two discovery routes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRun:
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # responses other than 200, plus connection errors and timeouts
+
+
+LoadGenerator = Callable[[str, dict[str, str], float, int], LoadRun]
+
+# Sums per-thread counts of non-200 answers (wrk itself only flags >= 400) and prints the
+# figures as one line of JSON, which is easier to read back than wrk's human units.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non200 = 0 end
+function response(status, headers, body)
+  if status ~= 200 then non200 = non200 + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("non200") end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests": %d, "duration_us": %d, "non_200": %d, "socket_errors": %d, '
+    .. '"p50_us": %.1f, "p99_us": %.1f}\\n',
+    summary.requests, summary.duration, bad, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk_generator(wrk: str, script: Path) -> LoadGenerator:
+    def run(url: str, headers: dict[str, str], seconds: float, concurrency: int) -> LoadRun:
+        command = [wrk, f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{seconds:g}s"]
+        command += [f"-s{script}", "--timeout=10s"]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        finished = subprocess.run(
+            [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+        )
+        found = re.search(r"^WRK_RESULT (.*)$", finished.stdout, re.MULTILINE)
+        if finished.returncode != 0 or not found:
+            raise BenchmarkError(f"wrk failed: {finished.stdout}{finished.stderr}")
+        figures = json.loads(found.group(1))
+        return LoadRun(
+            requests=figures["requests"],
+            rps=figures["requests"] / (figures["duration_us"] / 1e6),
+            p50_ms=figures["p50_us"] / 1000,
+            p99_ms=figures["p99_us"] / 1000,
+            errors=figures["non_200"] + figures["socket_errors"],
+        )
+
+    return run
+
+
+def httpx_generator(url: str, headers: dict[str, str], seconds: float, concurrency: int) -> LoadRun:
+    """`concurrency` keep-alive connections, each sending its next request on each answer."""
+    return asyncio.run(_httpx_load(url, headers, seconds, concurrency))
+
+
+async def _httpx_load(
+    url: str, headers: dict[str, str], seconds: float, concurrency: int
+) -> LoadRun:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=10) as client:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def connection() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                sent = time.perf_counter()
+                try:
+                    response = await client.get(url)
+                    errors += response.status_code != 200
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(time.perf_counter() - sent)
+
+        await asyncio.gather(*(connection() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return LoadRun(
+        requests=len(latencies),
+        rps=len(latencies) / elapsed,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
+        errors=errors,
+    )
+
+
+def choose_generator(workdir: Path) -> tuple[str, LoadGenerator]:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return "httpx", httpx_generator
+    version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
+    found = re.search(r"wrk (\S+)", version.stdout + version.stderr)
+    script = workdir / "count_non_200.lua"
+    script.write_text(WRK_SCRIPT)
+    return f"wrk {found.group(1) if found else '?'}", wrk_generator(wrk, script)
+
+
+def check_same_answer(client: httpx.Client, token: str) -> None:
+    """The two routes must answer the same, or their comparison measures more than auth."""
+    authenticated = client.get(AUTHENTICATED_PATH, headers=bearer(token))
+    public = client.get(PUBLIC_PATH)
+    if authenticated.status_code != 200 or public.status_code != 200:
+        raise BenchmarkError(
+            f"discovery routes answered {authenticated.status_code} and {public.status_code}"
+        )
+    if authenticated.json() != public.json():
+        raise BenchmarkError(f"routes differ: {authenticated.text} vs {public.text}")
+    log(f"both routes answer {public.text}")
+
+
+def compare_routes(
+    generate: LoadGenerator, url: str, token: str, profile: Profile, concurrency: int
+) -> dict[str, Any]:
+    """Alternate the routes, round after round, so drift (heat, caches) hits both alike."""
+    targets = {
+        "authenticated": (f"{url}{AUTHENTICATED_PATH}", bearer(token)),
+        "public": (f"{url}{PUBLIC_PATH}", {}),
+    }
+    runs: dict[str, list[LoadRun]] = {name: [] for name in targets}
+    warmup_errors = dict.fromkeys(targets, 0)
+    for name, (target, headers) in targets.items():
+        warmup_errors[name] = generate(target, headers, profile.warmup_seconds, concurrency).errors
+    for round_number in range(profile.rounds):
+        # Swap which route goes first each round, so neither always runs on a warmer server.
+        order = list(targets) if round_number % 2 == 0 else list(reversed(targets))
+        for name in order:
+            target, headers = targets[name]
+            run = generate(target, headers, profile.seconds_per_run, concurrency)
+            runs[name].append(run)
+            log(
+                f"round {round_number + 1}/{profile.rounds} {name:13} {run.rps:7.0f} req/s  "
+                f"p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
+            )
+    routes = {
+        name: {
+            "rps": spread([run.rps for run in route_runs]),
+            "latency_ms": {
+                "median": round(statistics.median(run.p50_ms for run in route_runs), 2),
+                "p99": round(statistics.median(run.p99_ms for run in route_runs), 2),
+            },
+            "errors": warmup_errors[name] + sum(run.errors for run in route_runs),
+            "requests": sum(run.requests for run in route_runs),
+        }
+        for name, route_runs in runs.items()
+    }
+    ratios = [
+        auth.rps / public.rps
+        for auth, public in zip(runs["authenticated"], runs["public"], strict=True)
+    ]
+    return {"routes": routes, "throughput_ratio": round(statistics.median(ratios), 3)}
+
+
+# --- Sign-in latency --------------------------------------------------------------------------
+
+
+def measure_logins(client: httpx.Client, username: str, count: int) -> dict[str, Any]:
+    """Sequential sign-ins: each is one password verification plus a new login session."""
+    seconds = []
+    for _ in range(count):
+        started = time.perf_counter()
+        sign_in(client, username)
+        seconds.append(time.perf_counter() - started)
+    milliseconds = [value * 1000 for value in seconds]
+    return spread(milliseconds) | {"p99": round(percentile(milliseconds, 99), 1), "n": count}
+
+
+# --- Concurrent workflows ---------------------------------------------------------------------
+
+
+@dataclass
+class WorkflowRun:
+    username: str
+    token: str
+    # The fake LLM asks the weather API about the city after "in"; the API echoes it back,
+    # so the marker travels the whole path: question, LLM, tool call, API, answer.
+    marker: str
+    workflow_uuid: str = ""
+    seconds: float = 0.0
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def identifiers(self) -> list[str]:
+        """Strings that appear only in this user's messages."""
+        ids = [self.username, self.marker]
+        if self.workflow_uuid:
+            ids += [self.workflow_uuid, str(uuid.UUID(self.workflow_uuid))]
+        return ids
+
+
+def run_workflow(url: str, run: WorkflowRun, start_together: threading.Barrier) -> None:
+    """Reserve and run the weather workflow as one user; record messages, time and failure."""
+    start_together.wait()
+    started = time.perf_counter()
+    try:
+        reservation = httpx.post(
+            f"{url}/fastagency/initiate_workflow",
+            json={
+                "workflow_name": WORKFLOW,
+                "params": {"question": f"What is the weather in {run.marker}?"},
+            },
+            headers=bearer(run.token),
+            timeout=30,
+        )
+        reservation.raise_for_status()
+        run.workflow_uuid = uuid.UUID(reservation.json()["workflow_uuid"]).hex
+        ws_url = url.replace("http://", "ws://", 1) + "/fastagency/ws"
+        with connect(ws_url, additional_headers=bearer(run.token), open_timeout=30) as websocket:
+            websocket.send(reservation.text)
+            while not run.messages or run.messages[-1]["type"] != "workflow_completed":
+                run.messages.append(json.loads(websocket.recv(timeout=WORKFLOW_TIMEOUT_SECONDS)))
+        run.seconds = time.perf_counter() - started
+        run.error = workflow_problem(run)
+    except Exception as error:
+        run.error = f"{type(error).__name__}: {error}"
+
+
+def workflow_problem(run: WorkflowRun) -> str | None:
+    errors = [message for message in run.messages if message["type"] == "error"]
+    if errors:
+        return f"error message: {json.dumps(errors[0].get('content'))}"
+    result = str(run.messages[-1].get("content", {}).get("result"))
+    if run.marker not in result:
+        return f"the answer lacks the question's marker {run.marker}: {result[:200]}"
+    return None
+
+
+def count_cross_talk(runs: list[WorkflowRun]) -> int:
+    """Messages that carry another run's workflow id, or another user's name or marker."""
+    crossed = 0
+    for run in runs:
+        foreign = [text for other in runs if other is not run for text in other.identifiers]
+        for message in run.messages:
+            text = json.dumps(message)
+            wrong_id = message.get("workflow_uuid") not in (None, run.workflow_uuid)
+            if wrong_id or any(identifier in text for identifier in foreign):
+                crossed += 1
+    return crossed
+
+
+def concurrent_workflows(url: str, runs: list[WorkflowRun]) -> dict[str, Any]:
+    start_together = threading.Barrier(len(runs))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        for run in runs:
+            pool.submit(run_workflow, url, run, start_together)
+    total = time.perf_counter() - started
+    failed = [run for run in runs if run.error]
+    completed = [run for run in runs if not run.error]
+    summary: dict[str, Any] = {
+        "users": len(runs),
+        "completed": len(completed),
+        "failed": len(failed),
+        "cross_talk": count_cross_talk(runs),
+        "total_s": round(total, 2),
+        "per_workflow_s": spread([run.seconds for run in completed], 2) if completed else None,
+    }
+    if failed:
+        summary["first_error"] = f"{failed[0].username}: {failed[0].error}"
+    return summary
+
+
+# --- Putting it together ----------------------------------------------------------------------
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--project", type=Path, required=True, help="a rendered project folder")
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
+    parser.add_argument("--users", type=int, help="concurrent workflow users (default 20)")
+    parser.add_argument("--concurrency", type=int, default=16, help="load connections")
+    return parser.parse_args(argv)
+
+
+def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
+    profile = QUICK if arguments.quick else FULL
+    users = arguments.users or profile.users
+    project = load_project(arguments.project.resolve())
+    workflow_users = [f"bench-user-{index:03d}" for index in range(users)]
+    with tempfile.TemporaryDirectory(prefix="service_load-") as temporary, fake_upstreams() as up:
+        workdir = Path(temporary)
+        log(f"creating {users + 1} accounts in {workdir / 'users.db'}")
+        create_accounts(
+            project, f"sqlite:///{workdir / 'users.db'}", ["bench-load", *workflow_users]
+        )
+        generator_name, generate = choose_generator(workdir)
+        with running_service(project, workdir, up) as url, httpx.Client(base_url=url) as client:
+            token = sign_in(client, "bench-load")
+            check_same_answer(client, token)
+            log(f"load: {generator_name}, {arguments.concurrency} connections")
+            load = compare_routes(generate, url, token, profile, arguments.concurrency)
+            log(f"sign-in latency over {profile.logins} sequential logins")
+            token_ms = measure_logins(client, "bench-load", profile.logins)
+            log(f"{users} users run the {WORKFLOW} workflow at once")
+            runs = [
+                WorkflowRun(name, sign_in(client, name), f"Benchcity{secrets.token_hex(6)}")
+                for name in workflow_users
+            ]
+            workflows = concurrent_workflows(url, runs)
+    return {
+        "load_generator": generator_name,
+        "concurrency": arguments.concurrency,
+        "rounds": profile.rounds,
+        "seconds_per_run": profile.seconds_per_run,
+        **load,
+        "token_ms": token_ms,
+        "workflows": workflows,
+        "server": {
+            "uvicorn": importlib.metadata.version("uvicorn"),
+            "workers": 1,
+            "uvloop": importlib.util.find_spec("uvloop") is not None,
+            "httptools": importlib.util.find_spec("httptools") is not None,
+            "python": sys.version.split()[0],
+        },
+        "elapsed_s": round(time.monotonic() - STARTED, 1),
+    }
+
+
+def failures(figures: dict[str, Any]) -> list[str]:
+    problems = [
+        f"{name}: {route['errors']} load requests were not answered 200"
+        for name, route in figures["routes"].items()
+        if route["errors"]
+    ]
+    workflows = figures["workflows"]
+    if workflows["failed"]:
+        problems.append(f"{workflows['failed']} workflows failed; {workflows['first_error']}")
+    if workflows["cross_talk"]:
+        problems.append(f"{workflows['cross_talk']} messages reached the wrong user")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        figures = benchmark(arguments)
+    except BenchmarkError as error:
+        print(f"service_load: cannot run: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(figures))
+    problems = failures(figures)
+    for problem in problems:
+        print(f"service_load: FAILED: {problem}", file=sys.stderr)
+    log("done" if not problems else "done, with failures")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
