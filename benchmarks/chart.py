@@ -1,0 +1,78 @@
+"""The results at a glance: zero to green by step, and what authentication costs per request."""
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen needed
+
+import matplotlib.pyplot as plt
+
+ZERO_TO_GREEN_TARGETS = {"20 s target, uv on PATH": 20.0, "30 s target, no uv": 30.0}
+
+
+def draw_chart(
+    path: Path, zero_to_green: dict[str, dict[str, float]], service: dict[str, Any]
+) -> None:
+    """`zero_to_green`: median seconds of each hook step, by variant; `service`: service_load's
+    figures."""
+    figure, (steps_axis, rps_axis, latency_axis) = plt.subplots(
+        1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [2.2, 1, 1.3]}
+    )
+    draw_zero_to_green(steps_axis, zero_to_green)
+    draw_throughput(rps_axis, service)
+    draw_latency(latency_axis, service)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def draw_zero_to_green(axis: Any, zero_to_green: dict[str, dict[str, float]]) -> None:
+    labels = list(zero_to_green)
+    step_names = list(dict.fromkeys(name for steps in zero_to_green.values() for name in steps))
+    lefts = [0.0] * len(labels)
+    for index, name in enumerate(step_names):
+        widths = [zero_to_green[label].get(name, 0.0) for label in labels]
+        axis.barh(labels, widths, left=lefts, label=name, color=plt.cm.tab10(index))
+        lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
+    for row, label in enumerate(labels):
+        total = sum(zero_to_green[label].values())
+        axis.text(total + 0.5, row, f"{total:.1f} s", va="center")
+    for (name, seconds), style in zip(ZERO_TO_GREEN_TARGETS.items(), ("--", ":"), strict=True):
+        axis.axvline(seconds, color="black", linestyle=style, linewidth=1, label=name)
+    axis.invert_yaxis()
+    axis.set_xlabel("seconds (median)")
+    axis.set_title("Zero to green: command to a tested project")
+    axis.legend(fontsize="small", loc="lower right")
+
+
+def draw_throughput(axis: Any, service: dict[str, Any]) -> None:
+    routes = service["routes"]
+    names = ["authenticated", "public"]
+    values = [routes[name]["rps"]["median"] for name in names]
+    bars = axis.bar(names, values, color=["tab:red", "tab:green"])
+    axis.bar_label(bars, fmt="%.0f")
+    axis.set_ylabel("requests per second (median)")
+    axis.set_title(
+        f"Throughput, {service['concurrency']} connections\n"
+        f"authenticated / public = {service['throughput_ratio']:.2f}"
+    )
+
+
+def draw_latency(axis: Any, service: dict[str, Any]) -> None:
+    routes = service["routes"]
+    groups = {
+        "authenticated": routes["authenticated"]["latency_ms"],
+        "public": routes["public"]["latency_ms"],
+        "POST /token\n(sequential)": service["token_ms"],
+    }
+    positions = range(len(groups))
+    for offset, statistic in ((-0.2, "median"), (0.2, "p99")):
+        values = [figures[statistic] for figures in groups.values()]
+        bars = axis.bar([p + offset for p in positions], values, width=0.4, label=statistic)
+        axis.bar_label(bars, fmt="%.1f", fontsize="small")
+    axis.set_xticks(list(positions), list(groups))
+    axis.set_ylabel("milliseconds")
+    axis.set_title("Request latency")
+    axis.legend()

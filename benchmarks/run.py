@@ -1,0 +1,355 @@
+"""Time the template side by side: render, zero to green, the generated suite, the service.
+
+    ./scripts/benchmark            # every figure from 3 runs; about 15 minutes on 2 cores
+    ./scripts/benchmark --quick    # 1 run of each, uv only, short service load (CI's smoke run)
+
+Runs are interleaved (round 1 of every measurement, then round 2, ...) so that a slow spell of
+the machine touches every figure alike. Writes results.md and results.png to --out (default:
+this folder) and exits non-zero when any measured command fails.
+
+The generated projects run as on a typical machine: with bytecode writing on (this sandbox sets
+PYTHONDONTWRITEBYTECODE=1, which makes every process compile its imports again) and with the
+package caches as they are (warm after the first run).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from chart import draw_chart
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+TOOLS_BIN = Path(sys.executable).parent  # cookiecutter, copier and uv of the template's .venv
+SLUG = "weather_agent"
+HOOK_STEP = re.compile(r"-> (?P<name>.+?) \.\.\.\n {3}done in (?P<seconds>[\d.]+) s")
+CONFIG_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEATHER_API_KEY", "WEATHER_OPENAPI_URL")
+
+# Issue 5's targets, in seconds or as a ratio, by the row they apply to.
+TARGETS = {
+    "zero to green, no uv beforehand (hook fetches uv)": ("<", 30.0),
+    "zero to green, uv on PATH": ("<", 20.0),
+    "generated suite alone": ("<", 20.0),
+}
+
+
+class CommandFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Samples:
+    values: list[float] = field(default_factory=list)
+
+    def add(self, value: float) -> None:
+        self.values.append(value)
+
+    def cells(self, unit: str = "s", digits: int = 1) -> list[str]:
+        if not self.values:
+            return ["", "", ""]
+        numbers = (statistics.median(self.values), min(self.values), max(self.values))
+        return [f"{number:.{digits}f} {unit}" for number in numbers]
+
+
+def clean_env(uv_on_path: bool, constraints: Path | None = None) -> dict[str, str]:
+    """A user's shell: no project settings, bytecode on, uv on PATH or not (and fetchable or
+    not: a constraint no uv release meets stands for a PyPI without uv for this machine)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in (*CONFIG_VARIABLES, "PYTHONDONTWRITEBYTECODE", "TEMPLATE_SETUP_STRICT")
+    }
+    path = [part for part in env["PATH"].split(os.pathsep) if not (Path(part) / "uv").exists()]
+    env["PATH"] = os.pathsep.join([str(TOOLS_BIN), *path] if uv_on_path else path)
+    env["TEMPLATE_SETUP_STRICT"] = "1"
+    if constraints is not None:
+        env["PIP_CONSTRAINT"] = str(constraints)
+    return env
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise CommandFailed(f"{' '.join(command)} failed:\n{output[-4000:]}")
+    return elapsed, output
+
+
+def cookiecutter(destination: Path, env: dict[str, str], *answers: str) -> tuple[float, str]:
+    command = [str(TOOLS_BIN / "cookiecutter"), "--no-input", "-o", str(destination)]
+    return timed([*command, str(TEMPLATE_DIR), *answers], destination.parent, env)
+
+
+def render_cookiecutter(scratch: Path) -> float:
+    destination = fresh(scratch / "cookiecutter")
+    return cookiecutter(destination, clean_env(True), "post_generation_setup=skip")[0]
+
+
+def render_copier(scratch: Path) -> float:
+    destination = fresh(scratch / "copier") / SLUG
+    command = [str(TOOLS_BIN / "copier"), "copy", "--trust", "--defaults", "--vcs-ref=HEAD"]
+    command += ["--data", "post_generation_setup=skip", str(TEMPLATE_DIR), str(destination)]
+    return timed(command, destination.parent, clean_env(True))[0]
+
+
+@dataclass
+class ZeroToGreen:
+    """The README's generate command with the hook's default setup: install, then the tests."""
+
+    label: str
+    uv_on_path: bool
+    uv_fetchable: bool
+    steps: dict[str, Samples] = field(default_factory=dict)  # as the hook timed them
+
+    def run(self, scratch: Path) -> tuple[float, Path]:
+        destination = fresh(scratch / self.label.replace(" ", "-").replace(",", ""))
+        constraints = None
+        if not self.uv_fetchable:
+            constraints = scratch / "no-uv-constraints.txt"
+            constraints.write_text("uv==0.0.0\n")
+        elapsed, output = cookiecutter(destination, clean_env(self.uv_on_path, constraints))
+        if "-> run the tests" not in output:
+            raise CommandFailed(f"{self.label}: the hook did not run the tests:\n{output}")
+        for step in HOOK_STEP.finditer(output):
+            self.steps.setdefault(step["name"], Samples()).add(float(step["seconds"]))
+        return elapsed, destination / SLUG
+
+
+def suite_alone(project: Path) -> float:
+    """The generated tests once more, as a developer reruns them."""
+    return timed([str(project / ".venv" / "bin" / "pytest"), "-q"], project, clean_env(True))[0]
+
+
+def service_figures(project: Path, quick: bool) -> dict[str, object]:
+    command = [str(project / ".venv" / "bin" / "python"), str(HERE / "service_load.py")]
+    command += ["--project", str(project), *(["--quick"] if quick else [])]
+    result = subprocess.run(
+        command, cwd=project, env=clean_env(True), capture_output=True, text=True, check=False
+    )
+    sys.stderr.write(result.stderr[-3000:])
+    if result.returncode != 0:
+        raise CommandFailed(f"service benchmark failed:\n{result.stderr[-4000:]}")
+    figures: dict[str, object] = json.loads(result.stdout)
+    return figures
+
+
+def fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def version_of(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return (
+        (result.stdout or result.stderr).strip().splitlines()[0] if result.returncode == 0 else "?"
+    )
+
+
+def machine_lines(project: Path | None) -> list[str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    lines = [
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {os.cpu_count()} cores ({cpu}), {memory_kib / 2**20:.0f} GiB, "
+        f"{platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; "
+        f"{version_of([str(TOOLS_BIN / 'cookiecutter'), '--version']).split(' from ')[0]}; "
+        f"{version_of([str(TOOLS_BIN / 'copier'), '--version'])}; "
+        f"{version_of([str(TOOLS_BIN / 'uv'), '--version'])}; "
+        f"{version_of([sys.executable, '-m', 'pip', '--version']).split(' from ')[0]}",
+    ]
+    if project is not None:
+        names = ["fastagency", "ag2", "fastapi", "uvicorn", "pytest", "pytest-xdist", "mypy"]
+        show = (
+            "import importlib.metadata as m, sys;"
+            "print(', '.join(n + ' ' + m.version(n) for n in sys.argv[1:]))"
+        )
+        python = str(project / ".venv" / "bin" / "python")
+        lines.append(f"- Generated project: {version_of([python, '-c', show, *names])}")
+    return lines
+
+
+def table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def target_cell(label: str, samples: Samples) -> str:
+    if label not in TARGETS or not samples.values:
+        return ""
+    _, limit = TARGETS[label]
+    median = statistics.median(samples.values)
+    return f"< {limit:.0f} s: {'met' if median < limit else 'NOT met'}"
+
+
+def timing_rows(timings: dict[str, Samples]) -> list[list[str]]:
+    return [
+        [label, *samples.cells(), str(len(samples.values)), target_cell(label, samples)]
+        for label, samples in timings.items()
+    ]
+
+
+def service_section(figures: dict[str, object]) -> list[str]:
+    routes: dict[str, dict[str, dict[str, float]]] = figures["routes"]  # type: ignore[assignment]
+    rows = []
+    for route in ("authenticated", "public"):
+        measured = routes[route]
+        rps, latency = measured["rps"], measured["latency_ms"]
+        rows.append(
+            [
+                route,
+                f"{rps['median']:.0f} ({rps['min']:.0f} to {rps['max']:.0f})",
+                f"{latency['median']:.1f}",
+                f"{latency['p99']:.1f}",
+                f"{measured['errors']:.0f}",
+            ]
+        )
+    ratio = float(figures["throughput_ratio"])  # type: ignore[arg-type]
+    token: dict[str, float] = figures["token_ms"]  # type: ignore[assignment]
+    flows: dict[str, object] = figures["workflows"]  # type: ignore[assignment]
+    per_flow: dict[str, float] = flows["per_workflow_s"]  # type: ignore[assignment]
+    return [
+        f"Load generator: {figures['load_generator']}, {figures['concurrency']} connections, "
+        f"{figures['rounds']} rounds alternating the two routes; the service is one uvicorn "
+        "worker on 127.0.0.1.",
+        "",
+        *table(["route", "req/s median (min to max)", "median ms", "p99 ms", "errors"], rows),
+        "",
+        f"- Throughput, authenticated / public: **{ratio:.2f}** "
+        f"(target ≥ 0.80: {'met' if ratio >= 0.8 else 'NOT met'})",
+        f"- `POST /token` (argon2id verify, sequential, n={token['n']:.0f}): median "
+        f"{token['median']:.1f} ms, min {token['min']:.1f}, max {token['max']:.1f}, "
+        f"p99 {token['p99']:.1f}",
+        f"- {flows['users']} users, each running the weather workflow over the websocket at "
+        f"once: {flows['completed']} completed, {flows['failed']} failed, "
+        f"{flows['cross_talk']} messages seen by the wrong user; all done in "
+        f"{float(flows['total_s']):.1f} s (per workflow: median {per_flow['median']:.2f} s, "  # type: ignore[arg-type]
+        f"min {per_flow['min']:.2f}, max {per_flow['max']:.2f})",
+    ]
+
+
+def zero_to_green_parts(
+    timings: dict[str, Samples], steps: dict[str, dict[str, Samples]]
+) -> dict[str, dict[str, float]]:
+    """Median seconds of each part of zero to green, by variant: the steps the hook timed, and
+    the rest (rendering, pruning, writing .env) as "render"."""
+    parts = {}
+    for variant, by_name in steps.items():
+        timed_steps = {name: statistics.median(samples.values) for name, samples in by_name.items()}
+        rest = statistics.median(timings[variant].values) - sum(timed_steps.values())
+        parts[variant] = {"render": max(0.0, rest), **timed_steps}
+    return parts
+
+
+def write_results(
+    out: Path,
+    runs: int,
+    timings: dict[str, Samples],
+    steps: dict[str, dict[str, Samples]],
+    figures: dict[str, object],
+    project: Path | None,
+) -> None:
+    step_rows = [
+        [f"{variant}: {name}", *samples.cells(), str(len(samples.values)), ""]
+        for variant, by_name in steps.items()
+        for name, samples in by_name.items()
+    ]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Made by `benchmarks/run.py` ({runs} run{'s' if runs > 1 else ''} of each, interleaved).",
+        "",
+        *machine_lines(project),
+        "",
+        "## Time to a working project",
+        "",
+        *table(
+            ["measurement", "median", "min", "max", "runs", "target"],
+            timing_rows(timings) + step_rows,
+        ),
+        "",
+        "## The service: what authentication costs",
+        "",
+        *service_section(figures),
+        "",
+        "![zero to green and request latency](results.png)",
+        "",
+    ]
+    (out / "results.md").write_text("\n".join(lines))
+    draw_chart(out / "results.png", zero_to_green_parts(timings, steps), figures)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement")
+    parser.add_argument("--quick", action="store_true", help="1 run, uv only, short load")
+    parser.add_argument("--out", type=Path, default=HERE, help="where results.md/.png go")
+    arguments = parser.parse_args(argv)
+    runs = 1 if arguments.quick else arguments.runs
+    arguments.out.mkdir(parents=True, exist_ok=True)
+
+    variants = [ZeroToGreen("zero to green, uv on PATH", uv_on_path=True, uv_fetchable=True)]
+    if not arguments.quick:
+        variants += [
+            ZeroToGreen(
+                "zero to green, no uv beforehand (hook fetches uv)", False, uv_fetchable=True
+            ),
+            ZeroToGreen("zero to green, no uv and none to fetch (pip)", False, uv_fetchable=False),
+        ]
+    timings: dict[str, Samples] = {
+        label: Samples()
+        for label in (
+            "render, cookiecutter",
+            "render, copier",
+            *(variant.label for variant in variants),
+            "generated suite alone",
+        )
+    }
+    project: Path | None = None
+    with tempfile.TemporaryDirectory(prefix="template-bench-") as scratch_name:
+        scratch = Path(scratch_name)
+        for round_number in range(1, runs + 1):
+            timings["render, cookiecutter"].add(render_cookiecutter(scratch))
+            timings["render, copier"].add(render_copier(scratch))
+            for variant in variants:
+                elapsed, project = variant.run(scratch)
+                timings[variant.label].add(elapsed)
+                print(f"round {round_number}: {variant.label}: {elapsed:.1f} s", flush=True)
+            assert project is not None
+            timings["generated suite alone"].add(suite_alone(project))
+        assert project is not None
+        figures = service_figures(project, arguments.quick)
+        steps = {variant.label: variant.steps for variant in variants}
+        write_results(arguments.out, runs, timings, steps, figures, project)
+    print((arguments.out / "results.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except CommandFailed as failure:
+        print(f"benchmark failed: {failure}", file=sys.stderr)
+        sys.exit(1)
