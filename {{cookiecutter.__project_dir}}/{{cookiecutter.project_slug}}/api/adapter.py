@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from asyncer import asyncify
@@ -54,7 +54,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         provider: ProviderProtocol,
         *,
         roles: Mapping[str, Collection[str]],
-        get_user_id: Callable[..., str],
+        get_user_id: Callable[..., Awaitable[str]],
         start_timeout_seconds: float,
     ) -> None:
         self.roles = roles

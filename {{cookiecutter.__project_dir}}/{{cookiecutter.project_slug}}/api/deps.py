@@ -1,9 +1,10 @@
 """Request dependencies: settings, a database session, the calling user and role checks."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,9 @@ from .users import User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
 
-def get_settings(request: Request) -> Settings:
+# The cheap dependencies are `async def`: FastAPI runs a plain `def` in its thread pool, and that
+# hand-off cost more than the work on every authenticated request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -42,30 +45,36 @@ class Caller(NamedTuple):
     session_id: str
 
 
-def get_caller(
-    token: Annotated[str | None, Depends(oauth2_scheme)], settings: SettingsDep, db: SessionDep
+async def get_caller(
+    token: Annotated[str | None, Depends(oauth2_scheme)], settings: SettingsDep, request: Request
 ) -> Caller:
+    """The token's user and session, checked against the database on every request (so a
+    logout, a disabled account or a revoked session takes effect at once, in every process)."""
     if not token:
         raise not_authenticated()
     try:
-        user, session_id = authenticate(settings, db, token)
+        # One thread-pool hop, for the database. The user comes back in no ORM session: routes
+        # that write take SessionDep and load what they change in it.
+        user, session_id = await run_in_threadpool(
+            authenticate, settings, request.app.state.engine, token
+        )
+        return Caller(user, session_id)
     except InvalidToken:
         raise not_authenticated() from None
-    return Caller(user, session_id)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_current_user(caller: CallerDep) -> User:
+async def get_current_user(caller: CallerDep) -> User:
     return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: str) -> Callable[..., User]:
-    def user_with_role(user: CurrentUser) -> User:
+def require_role(*roles: str) -> Callable[..., Awaitable[User]]:
+    async def user_with_role(user: CurrentUser) -> User:
         if user.role not in roles:
             raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Not allowed")
         return user
@@ -76,6 +85,6 @@ def require_role(*roles: str) -> Callable[..., User]:
 AdminUser = Annotated[User, Depends(require_role("admin"))]
 
 
-def current_user_id(user: CurrentUser) -> str:
+async def current_user_id(user: CurrentUser) -> str:
     """The id FastAgency's adapter knows a user by."""
     return user.username

@@ -36,7 +36,8 @@ def change_password(
     if not matches:
         raise HTTPException(422, "current password is wrong")
     try:
-        set_password(db, user, change.new_password, min_length=settings.password_min_length)
+        own = db.get_one(User, user.id)  # CurrentUser was read in a session of its own
+        set_password(db, own, change.new_password, min_length=settings.password_min_length)
     except PasswordRejected as rejection:
         raise HTTPException(422, str(rejection)) from None
 
