@@ -42,7 +42,7 @@ def create_public_route_app() -> FastAPI:
     discovery = next(
         route
         for route in api_routes(app.routes)
-        if route.path == DISCOVERY_PATH and "GET" in route.methods
+        if route.path == DISCOVERY_PATH and "GET" in (route.methods or ())
     )
     # Never added to a database session: the endpoint only reads its role.
     caller = user_class(username="bench-public", role=PUBLIC_ROLE)

@@ -25,6 +25,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import math
 import os
 import re
@@ -46,12 +47,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 from websockets.sync.client import connect
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 AUTHENTICATED_PATH = "/fastagency/discovery"
 PUBLIC_PATH = "/bench/public-discovery"  # added by public_route_app.py
 WORKFLOW = "weather"
+# Messages by which a workflow waits for an answer: with a question given, none should come.
+INPUT_REQUESTS = ("text_input", "multiple_choice")
 PASSWORD = "load-benchmark-password-" + secrets.token_hex(8)
 START_TIMEOUT_SECONDS = 60.0
 WORKFLOW_TIMEOUT_SECONDS = 180.0
@@ -61,8 +65,8 @@ STARTED = time.monotonic()
 @dataclass(frozen=True)
 class Profile:
     rounds: int
-    seconds_per_run: float
-    warmup_seconds: float
+    seconds_per_run: int  # whole seconds: wrk takes no fractions
+    warmup_seconds: int
     logins: int
     users: int
 
@@ -110,6 +114,8 @@ def load_project(root: Path) -> Project:
     apps = sorted(root.glob("*/api/app.py"))
     if not apps:
         raise BenchmarkError(f"{root} has no <package>/api/app.py: was it rendered with a service?")
+    if not (root / "tests" / "fake_llm.py").is_file():
+        raise BenchmarkError(f"{root} has no tests/fake_llm.py to stand in for the LLM")
     sys.path.insert(0, str(root))
     loopback = importlib.import_module("tests.loopback")
     loopback.refuse_non_loopback_connections()
@@ -149,21 +155,22 @@ def fake_upstreams() -> Iterator[Upstreams]:
                 "WEATHER_API_PASSWORD": fake_weather.VALID_PASSWORD,
             }
         log(f"fake LLM at {llm_url}, fake weather API at {weather_url}")
-        yield Upstreams(env)
+        try:
+            yield Upstreams(env)
+        finally:
+            # serve() stops them with force_exit, which uvicorn reports as a cancelled-lifespan
+            # traceback: noise once they are no longer needed.
+            logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
 
 
 def create_accounts(project: Project, database_url: str, names: list[str]) -> None:
     """Create users (role "user") with the project's own code, so passwords are really hashed."""
-    from sqlalchemy.orm import Session
-
-    db_module = project.module("api.db")
     users = project.module("api.users")
-    settings = project.module("settings").Settings()
-    with Session(db_module.create_database(database_url)) as session:
+    # The default rule, not Settings(): that would read whatever .env is in the current folder.
+    min_length = project.module("settings").Settings.model_fields["password_min_length"].default
+    with Session(project.module("api.db").create_database(database_url)) as session:
         for name in names:
-            users.create_user(
-                session, name, PASSWORD, role="user", min_length=settings.password_min_length
-            )
+            users.create_user(session, name, PASSWORD, role="user", min_length=min_length)
 
 
 def free_port() -> int:
@@ -191,9 +198,15 @@ def service_environment(project: Project, workdir: Path, upstreams: Upstreams) -
     )
 
 
+@dataclass(frozen=True)
+class Service:
+    url: str
+    log_path: Path
+
+
 @contextlib.contextmanager
-def running_service(project: Project, workdir: Path, upstreams: Upstreams) -> Iterator[str]:
-    """The service in its own uvicorn process (one worker); yield its base URL."""
+def running_service(project: Project, workdir: Path, upstreams: Upstreams) -> Iterator[Service]:
+    """The service in its own uvicorn process (one worker), stopped on the way out."""
     port = free_port()
     command = [
         sys.executable,
@@ -220,7 +233,7 @@ def running_service(project: Project, workdir: Path, upstreams: Upstreams) -> It
     try:
         wait_until_healthy(url, process, log_path)
         log(f"service up at {url} (pid {process.pid})")
-        yield url
+        yield Service(url, log_path)
         if process.poll() is not None:
             raise BenchmarkError(f"the service died during the run:\n{tail(log_path)}")
     finally:
@@ -245,6 +258,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
+            log("the service ignored SIGINT for 15 s: killing it")
             process.kill()
             process.wait()
 
@@ -363,12 +377,16 @@ async def _httpx_load(
     )
 
 
-def choose_generator(workdir: Path) -> tuple[str, LoadGenerator]:
+def choose_generator(wanted: str, workdir: Path) -> tuple[str, LoadGenerator]:
+    """wrk if on PATH (or asked for), else httpx; and its name with version, for the report."""
     wrk = shutil.which("wrk")
-    if wrk is None:
+    if wanted == "httpx" or (wanted == "auto" and wrk is None):
+        log("load from httpx: it may saturate before the service does, understating the gap")
         return "httpx", httpx_generator
+    if wrk is None:
+        raise BenchmarkError("--generator wrk, but wrk is not on PATH (apt-get install wrk)")
     version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
-    found = re.search(r"wrk (\S+)", version.stdout + version.stderr)
+    found = re.search(r"wrk \S*?(\d+(?:\.\d+)+)", version.stdout + version.stderr)
     script = workdir / "count_non_200.lua"
     script.write_text(WRK_SCRIPT)
     return f"wrk {found.group(1) if found else '?'}", wrk_generator(wrk, script)
@@ -390,15 +408,16 @@ def check_same_answer(client: httpx.Client, token: str) -> None:
 def compare_routes(
     generate: LoadGenerator, url: str, token: str, profile: Profile, concurrency: int
 ) -> dict[str, Any]:
-    """Alternate the routes, round after round, so drift (heat, caches) hits both alike."""
+    """Alternate the routes, round after round, so drift (heat, other load) hits both alike."""
     targets = {
         "authenticated": (f"{url}{AUTHENTICATED_PATH}", bearer(token)),
         "public": (f"{url}{PUBLIC_PATH}", {}),
     }
+    warmups = {
+        name: generate(target, headers, profile.warmup_seconds, concurrency)
+        for name, (target, headers) in targets.items()
+    }
     runs: dict[str, list[LoadRun]] = {name: [] for name in targets}
-    warmup_errors = dict.fromkeys(targets, 0)
-    for name, (target, headers) in targets.items():
-        warmup_errors[name] = generate(target, headers, profile.warmup_seconds, concurrency).errors
     for round_number in range(profile.rounds):
         # Swap which route goes first each round, so neither always runs on a warmer server.
         order = list(targets) if round_number % 2 == 0 else list(reversed(targets))
@@ -410,23 +429,30 @@ def compare_routes(
                 f"round {round_number + 1}/{profile.rounds} {name:13} {run.rps:7.0f} req/s  "
                 f"p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
             )
-    routes = {
-        name: {
-            "rps": spread([run.rps for run in route_runs]),
-            "latency_ms": {
-                "median": round(statistics.median(run.p50_ms for run in route_runs), 2),
-                "p99": round(statistics.median(run.p99_ms for run in route_runs), 2),
-            },
-            "errors": warmup_errors[name] + sum(run.errors for run in route_runs),
-            "requests": sum(run.requests for run in route_runs),
-        }
-        for name, route_runs in runs.items()
-    }
     ratios = [
         auth.rps / public.rps
         for auth, public in zip(runs["authenticated"], runs["public"], strict=True)
     ]
-    return {"routes": routes, "throughput_ratio": round(statistics.median(ratios), 3)}
+    return {
+        "routes": {name: route_summary(runs[name], warmups[name]) for name in targets},
+        "throughput_ratio": round(statistics.median(ratios), 3),
+    }
+
+
+def route_summary(runs: list[LoadRun], warmup: LoadRun) -> dict[str, Any]:
+    """Throughput over the rounds; latency as the median over rounds of each round's p50/p99."""
+    every_run = [warmup, *runs]
+    return {
+        "rps": spread([run.rps for run in runs]),
+        "rps_per_round": [round(run.rps, 1) for run in runs],
+        "latency_ms": {
+            "median": round(statistics.median(run.p50_ms for run in runs), 2),
+            "p99": round(statistics.median(run.p99_ms for run in runs), 2),
+        },
+        # Counted over everything sent, warmup included: any failure must show.
+        "errors": sum(run.errors for run in every_run),
+        "requests": sum(run.requests for run in every_run),
+    }
 
 
 # --- Sign-in latency --------------------------------------------------------------------------
@@ -488,6 +514,8 @@ def run_workflow(url: str, run: WorkflowRun, start_together: threading.Barrier) 
             websocket.send(reservation.text)
             while not run.messages or run.messages[-1]["type"] != "workflow_completed":
                 run.messages.append(json.loads(websocket.recv(timeout=WORKFLOW_TIMEOUT_SECONDS)))
+                if run.messages[-1]["type"] in INPUT_REQUESTS:
+                    raise BenchmarkError(f"the workflow asked for input: {run.messages[-1]}")
         run.seconds = time.perf_counter() - started
         run.error = workflow_problem(run)
     except Exception as error:
@@ -533,21 +561,37 @@ def concurrent_workflows(url: str, runs: list[WorkflowRun]) -> dict[str, Any]:
         "cross_talk": count_cross_talk(runs),
         "total_s": round(total, 2),
         "per_workflow_s": spread([run.seconds for run in completed], 2) if completed else None,
+        "first_error": f"{failed[0].username}: {failed[0].error}" if failed else None,
     }
-    if failed:
-        summary["first_error"] = f"{failed[0].username}: {failed[0].error}"
+    log(
+        f"{summary['completed']} completed, {summary['failed']} failed, "
+        f"{summary['cross_talk']} crossed messages, in {summary['total_s']} s"
+    )
     return summary
 
 
 # --- Putting it together ----------------------------------------------------------------------
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, required=True, help="a rendered project folder")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    parser.add_argument("--users", type=int, help="concurrent workflow users (default 20)")
-    parser.add_argument("--concurrency", type=int, default=16, help="load connections")
+    parser.add_argument("--users", type=positive, help="concurrent workflow users (default 20)")
+    parser.add_argument("--concurrency", type=positive, default=16, help="load connections")
+    parser.add_argument(
+        "--generator",
+        choices=["auto", "wrk", "httpx"],
+        default="auto",
+        help="load generator (auto: wrk when on PATH, else httpx)",
+    )
     return parser.parse_args(argv)
 
 
@@ -562,12 +606,15 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
         create_accounts(
             project, f"sqlite:///{workdir / 'users.db'}", ["bench-load", *workflow_users]
         )
-        generator_name, generate = choose_generator(workdir)
-        with running_service(project, workdir, up) as url, httpx.Client(base_url=url) as client:
+        generator_name, generate = choose_generator(arguments.generator, workdir)
+        with (
+            running_service(project, workdir, up) as service,
+            httpx.Client(base_url=service.url) as client,
+        ):
             token = sign_in(client, "bench-load")
             check_same_answer(client, token)
             log(f"load: {generator_name}, {arguments.concurrency} connections")
-            load = compare_routes(generate, url, token, profile, arguments.concurrency)
+            load = compare_routes(generate, service.url, token, profile, arguments.concurrency)
             log(f"sign-in latency over {profile.logins} sequential logins")
             token_ms = measure_logins(client, "bench-load", profile.logins)
             log(f"{users} users run the {WORKFLOW} workflow at once")
@@ -575,8 +622,12 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
                 WorkflowRun(name, sign_in(client, name), f"Benchcity{secrets.token_hex(6)}")
                 for name in workflow_users
             ]
-            workflows = concurrent_workflows(url, runs)
+            workflows = concurrent_workflows(service.url, runs)
+            if workflows["failed"]:
+                # The incident details are only in the server's log, which is about to go.
+                log(f"the service's log:\n{tail(service.log_path)}")
     return {
+        "mode": "quick" if arguments.quick else "full",
         "load_generator": generator_name,
         "concurrency": arguments.concurrency,
         "rounds": profile.rounds,
@@ -590,6 +641,7 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
             "uvloop": importlib.util.find_spec("uvloop") is not None,
             "httptools": importlib.util.find_spec("httptools") is not None,
             "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
         },
         "elapsed_s": round(time.monotonic() - STARTED, 1),
     }
