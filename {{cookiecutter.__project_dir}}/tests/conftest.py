@@ -117,3 +117,8 @@ def configured(
     monkeypatch.setenv("WEATHER_API_USERNAME", VALID_USERNAME)
     monkeypatch.setenv("WEATHER_API_PASSWORD", VALID_PASSWORD)
 {%- endif %}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: a long test picked up last would leave the other workers idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -27,7 +27,7 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
     [
         ("ruff", "check", *SOURCES),
         ("ruff", "format", "--check", *SOURCES),
-        ("mypy", *SOURCES),
+        pytest.param(("mypy", *SOURCES), marks=pytest.mark.slow),
         ("bandit", "-q", "-c", "pyproject.toml", "-r", "{{ cookiecutter.project_slug }}"),
     ],
     ids=["ruff", "ruff-format", "mypy", "bandit"],

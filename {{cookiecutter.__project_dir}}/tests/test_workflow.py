@@ -119,6 +119,7 @@ def test_missing_llm_key_stops_before_any_agent(
     assert weather_api.state.received == []
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("configured")
 def test_console_app_answers_a_question_typed_at_the_prompt() -> None:
     run = run_python(

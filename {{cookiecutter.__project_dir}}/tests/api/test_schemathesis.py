@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -31,6 +32,7 @@ def property_test(operation: Any, headers: dict[str, str]) -> Callable[[], None]
     return check
 
 
+@pytest.mark.slow
 def test_api_answers_without_server_errors_and_enforces_auth(
     app: FastAPI, client: TestClient, make_user: MakeUser
 ) -> None:
