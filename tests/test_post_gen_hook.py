@@ -252,6 +252,6 @@ def test_hook_is_idempotent_with_answers_as_json(render: Render) -> None:
 def test_summary_gives_the_next_commands(service: str) -> None:
     text = post_gen.summary(Path("/p"), answers(service=service), ok=True)
 
-    assert "Ready: /p" in text and ".venv/bin/pytest" in text
+    assert "Ready: /p" in text and ".venv/bin/pytest   (all tests" in text
     assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
     assert ("uvicorn weather_agent.api.app:app" in text) is (service == "fastapi_oauth2")

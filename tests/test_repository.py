@@ -6,13 +6,16 @@ from .helpers import GENERATE_COMMAND, QUESTIONS, TEMPLATE_DIR, run, tool
 
 README = (TEMPLATE_DIR / "README.md").read_text()
 TEST_COMMAND = "./scripts/test"
+BENCHMARK_SMOKE_COMMAND = "./scripts/benchmark --quick"
 
 
-def test_readme_gives_the_test_command_that_ci_runs() -> None:
+def test_readme_gives_the_commands_that_ci_runs() -> None:
     assert f"\n{TEST_COMMAND}\n" in README
+    assert f"\n{BENCHMARK_SMOKE_COMMAND} " in README
     lines = (TEMPLATE_DIR / ".ci" / "run").read_text().splitlines()
     commands = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    assert commands[-1] == TEST_COMMAND
+    assert commands[-2] == TEST_COMMAND
+    assert commands[-1].startswith(f"{BENCHMARK_SMOKE_COMMAND} ")
 
 
 def test_github_workflow_runs_the_readme_test_command() -> None:
@@ -41,6 +44,7 @@ def test_yes_no_questions_are_real_booleans() -> None:
 
 
 def test_template_code_is_lint_clean() -> None:
-    for command in (["check", "hooks", "tests"], ["format", "--check", "hooks", "tests"]):
+    sources = ["hooks", "tests", "benchmarks"]
+    for command in (["check", *sources], ["format", "--check", *sources]):
         result = run([tool("ruff"), *command], TEMPLATE_DIR)
         assert result.returncode == 0, result.stdout + result.stderr
