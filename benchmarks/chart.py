@@ -28,23 +28,43 @@ def draw_chart(
     plt.close(figure)
 
 
+# The hook's steps by the name it prints them under (what it does not time is "render": the
+# rendering itself, pruning, .env, git init).
+PHASES = {
+    "render": "",
+    "fetch uv": "fetch uv",
+    "create .venv": "create .venv",
+    "install": "install the project",
+    "tests": "run the tests",
+}
+
+
+def phase_of(step: str) -> str:
+    return next(
+        (phase for phase, prefix in PHASES.items() if prefix and step.startswith(prefix)), "render"
+    )
+
+
 def draw_zero_to_green(axis: Any, zero_to_green: dict[str, dict[str, float]]) -> None:
-    labels = list(zero_to_green)
-    step_names = list(dict.fromkeys(name for steps in zero_to_green.values() for name in steps))
+    labels = [label.removeprefix("zero to green, ") for label in zero_to_green]
+    seconds_by_phase = [
+        {phase: sum(s for step, s in steps.items() if phase_of(step) == phase) for phase in PHASES}
+        for steps in zero_to_green.values()
+    ]
     lefts = [0.0] * len(labels)
-    for index, name in enumerate(step_names):
-        widths = [zero_to_green[label].get(name, 0.0) for label in labels]
-        axis.barh(labels, widths, left=lefts, label=name, color=plt.cm.tab10(index))
+    for index, phase in enumerate(PHASES):
+        widths = [seconds[phase] for seconds in seconds_by_phase]
+        axis.barh(labels, widths, left=lefts, label=phase, color=plt.cm.tab10(index))
         lefts = [left + width for left, width in zip(lefts, widths, strict=True)]
-    for row, label in enumerate(labels):
-        total = sum(zero_to_green[label].values())
-        axis.text(total + 0.5, row, f"{total:.1f} s", va="center")
+    for row, total in enumerate(lefts):
+        axis.text(total + 0.8, row, f"{total:.1f} s", va="center", fontweight="bold")
     for (name, seconds), style in zip(ZERO_TO_GREEN_TARGETS.items(), ("--", ":"), strict=True):
         axis.axvline(seconds, color="black", linestyle=style, linewidth=1, label=name)
     axis.invert_yaxis()
+    axis.set_xlim(0, max(lefts) * 1.15)
     axis.set_xlabel("seconds (median)")
-    axis.set_title("Zero to green: command to a tested project")
-    axis.legend(fontsize="small", loc="lower right")
+    axis.set_title("Zero to green: the generate command to a tested project")
+    axis.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)
 
 
 def draw_throughput(axis: Any, service: dict[str, Any]) -> None:
