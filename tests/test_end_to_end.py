@@ -11,7 +11,14 @@ import pytest
 
 from .helpers import GENERATE_COMMAND, TEMPLATE_DIR, TOOLS_BIN, run, tool
 
-CONFIG_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEATHER_API_KEY", "WEATHER_OPENAPI_URL")
+# Unset in a user's shell: project settings, and this sandbox's PYTHONDONTWRITEBYTECODE.
+UNSET_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "WEATHER_API_KEY",
+    "WEATHER_OPENAPI_URL",
+    "PYTHONDONTWRITEBYTECODE",
+)
 
 
 INSTALLERS = {
@@ -23,7 +30,7 @@ INSTALLERS = {
 
 
 def user_env(tmp_path: Path, uv_on_path: bool, uv_fetchable: bool) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env = {key: value for key, value in os.environ.items() if key not in UNSET_VARIABLES}
     env["TEMPLATE_SETUP_STRICT"] = "1"  # a failed setup step must fail this test
     env["TMPDIR"] = str(tmp_path / "tmp")  # to see that the hook cleans up after itself
     (tmp_path / "tmp").mkdir()

@@ -14,7 +14,11 @@ OTHER_PYTHONS = [version for version in QUESTIONS["python_version"] if version !
 
 
 def run_generated_tests(project: Path, python: Path) -> str:
-    result = run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    # One process per suite (-n 0): these suites already run side by side. Bytecode is written,
+    # as on a user's machine, so a shared venv compiles its imports once, not in every process.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    result = run(command, project, env=env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     return result.stdout
 
