@@ -41,7 +41,7 @@ CONFIG_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WEATHER_API_KEY", "WEA
 TARGETS = {
     "zero to green, no uv beforehand (hook fetches uv)": ("<", 30.0),
     "zero to green, uv on PATH": ("<", 20.0),
-    "generated suite alone": ("<", 20.0),
+    "generated suite alone, rerun": ("<", 20.0),
 }
 
 
@@ -130,7 +130,7 @@ class ZeroToGreen:
 
 
 def suite_alone(project: Path) -> float:
-    """The generated tests once more, as a developer reruns them."""
+    """The whole generated suite, as a developer runs it."""
     return timed([str(project / ".venv" / "bin" / "pytest"), "-q"], project, clean_env(True))[0]
 
 
@@ -324,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             "render, cookiecutter",
             "render, copier",
             *(variant.label for variant in variants),
-            "generated suite alone",
+            "generated suite, first full run (mypy's cache still cold)",
+            "generated suite alone, rerun",
         )
     }
     project: Path | None = None
@@ -338,7 +339,11 @@ def main(argv: list[str] | None = None) -> int:
                 timings[variant.label].add(elapsed)
                 print(f"round {round_number}: {variant.label}: {elapsed:.1f} s", flush=True)
             assert project is not None
-            timings["generated suite alone"].add(suite_alone(project))
+            # Setup left out the static checks: the first full run builds mypy's cache.
+            timings["generated suite, first full run (mypy's cache still cold)"].add(
+                suite_alone(project)
+            )
+            timings["generated suite alone, rerun"].add(suite_alone(project))
         assert project is not None
         figures = service_figures(project, arguments.quick)
         steps = {variant.label: variant.steps for variant in variants}
