@@ -72,9 +72,9 @@ def _claims(settings: Settings, token: str, kind: TokenKind) -> dict[str, Any]:
         raise InvalidToken(str(error)) from None
 
 
-def _check(claims: dict[str, Any], user: User | None, login_revoked: bool | None) -> User:
+def _check(claims: dict[str, Any], user: User | None, login_revoked: bool) -> User:
     """The token's user, if the session and the account still accept the token."""
-    if user is None or login_revoked is None or login_revoked or user.disabled:
+    if user is None or login_revoked or user.disabled:
         raise InvalidToken("session ended or user disabled")
     if claims["sub"] != user.username or claims["gen"] != user.token_generation:
         raise InvalidToken("token revoked")
