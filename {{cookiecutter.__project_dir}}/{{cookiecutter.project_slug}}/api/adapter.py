@@ -40,6 +40,11 @@ class IssuedWorkflow:
     expires: float
 
 
+def failure_text(incident: str) -> str:
+    """What the client is told of a failed workflow: no details, an id to find them in the log."""
+    return f"The workflow failed (incident {incident})."
+
+
 class WorkflowStartRequest(BaseModel):
     workflow_name: str
     params: dict[str, Any] = {}
@@ -154,9 +159,8 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             message.long,
         )
         self._incidents[message.workflow_uuid] = incident
-        generic = f"The workflow failed (incident {incident})."
         answer: str | None = self.visit_default(
-            dataclasses.replace(message, short=generic, long=None)
+            dataclasses.replace(message, short=failure_text(incident), long=None)
         )
         return answer
 
@@ -164,7 +168,6 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         incident = self._incidents.pop(message.workflow_uuid, None)
         if incident is not None:
             # The stock result after an error is the exception text: replace it too.
-            failed = f"The workflow failed (incident {incident})."
-            message = dataclasses.replace(message, result=failed)
+            message = dataclasses.replace(message, result=failure_text(incident))
         answer: str | None = self.visit_default(message)
         return answer
