@@ -5,7 +5,6 @@ the command line, where other users of the machine could read them.
 """
 
 import argparse
-import getpass
 import sys
 from collections.abc import Sequence
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..settings import Settings
 from .db import create_database
-from .passwords import PasswordRejected
+from .passwords import PasswordRejected, read_password
 from .users import (
     ROLES,
     User,
@@ -24,15 +23,6 @@ from .users import (
     set_password,
     set_role,
 )
-
-
-def read_password(confirm: bool = True) -> str:
-    if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\n")
-    password = getpass.getpass("Password: ")
-    if confirm and getpass.getpass("Repeat password: ") != password:
-        raise UserError("the passwords differ")
-    return password
 
 
 def parser() -> argparse.ArgumentParser:

@@ -8,13 +8,14 @@ Authorization header, prints each message and answers the workflow's questions f
 """
 
 import argparse
-import getpass
 import json
 import sys
 from typing import Any
 
 import httpx
 from websockets.sync.client import connect
+
+from .passwords import read_password
 
 
 def sign_in(base_url: str, username: str, password: str) -> str:
@@ -58,10 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", required=True)
     parser.add_argument("--question", help="passed to the workflow as params.question")
     arguments = parser.parse_args(argv)
-    password = (
-        getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    )
-    token = sign_in(arguments.url, arguments.user, password)
+    token = sign_in(arguments.url, arguments.user, read_password(confirm=False))
     params = {"question": arguments.question} if arguments.question else {}
     result = follow(arguments.url, token, start(arguments.url, token, arguments.workflow, params))
     return 0 if result is not None else 1

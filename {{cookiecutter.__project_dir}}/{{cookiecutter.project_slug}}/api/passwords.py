@@ -1,4 +1,9 @@
-"""Password rules after OWASP ASVS 5.0: length matters, composition rules do not."""
+"""Passwords: the rules after OWASP ASVS 5.0 (length matters, composition rules do not), and
+reading one from a person: from a prompt, or from standard input when it is not a terminal; never
+from the command line, where other users of the machine could read it."""
+
+import getpass
+import sys
 
 MAX_LENGTH = 128  # ASVS asks for at least 64 to be allowed; longer only costs hashing time
 
@@ -26,3 +31,12 @@ def check_password(password: str, *, min_length: int) -> None:
         raise PasswordRejected(f"password must have at most {MAX_LENGTH} characters")
     if password.lower() in COMMON_PASSWORDS:
         raise PasswordRejected("password is one of the most commonly used: choose another")
+
+
+def read_password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Repeat password: ") != password:
+        raise PasswordRejected("the passwords differ")
+    return password
