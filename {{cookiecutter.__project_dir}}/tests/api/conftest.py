@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.users import User, create_user
 from {{ cookiecutter.project_slug }}.settings import Settings
@@ -18,6 +19,8 @@ SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"  # pragma: allow
 PASSWORD = "correct horse battery staple"  # pragma: allowlist secret
 
 MakeUser = Callable[..., User]
+WorkflowFunction = Callable[[Any, dict[str, Any]], str]  # (ui, params) -> result
+AddWorkflow = Callable[[str, WorkflowFunction, tuple[str, ...]], None]  # name, function, roles
 
 
 @pytest.fixture
@@ -57,6 +60,21 @@ def make_user(db: Session, settings: Settings) -> MakeUser:
         )
 
     return make
+
+
+@pytest.fixture
+def add_workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[AddWorkflow]:
+    """Register workflows for one test (before its app is created); removed after it."""
+    added: list[str] = []
+
+    def add(name: str, function: WorkflowFunction, roles: tuple[str, ...]) -> None:
+        workflows.wf.register(name=name, description=name)(function)
+        monkeypatch.setitem(workflows.WORKFLOW_ROLES, name, roles)
+        added.append(name)
+
+    yield add
+    for name in added:
+        workflows.wf._workflows.pop(name)  # Workflow has no public way to unregister
 
 
 def login(client: TestClient, username: str = "alice", password: str = PASSWORD) -> Any:

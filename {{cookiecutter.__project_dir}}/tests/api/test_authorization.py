@@ -10,11 +10,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
-from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import InsecureSecretError, create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from .conftest import MakeUser, bearer, login
+from .conftest import AddWorkflow, MakeUser, bearer, login
 
 PUBLIC_ROUTES = {
     "/token",
@@ -26,21 +25,14 @@ PUBLIC_ROUTES = {
 }
 
 
-@pytest.fixture
-def admin_only_workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A second workflow that only admins may run."""
-
-    def report(ui: Any, params: dict[str, Any]) -> str:
-        return "report"
-
-    workflows.wf.register(name="admin_report", description="Usage report")(report)
-    monkeypatch.setitem(workflows.WORKFLOW_ROLES, "admin_report", ("admin",))
-    yield "admin_report"
-    workflows.wf._workflows.pop("admin_report")  # Workflow has no public way to unregister
+def report(ui: Any, params: dict[str, Any]) -> str:
+    return "report"
 
 
 @pytest.fixture
-def app_with_roles(settings: Settings, admin_only_workflow: str) -> FastAPI:
+def app_with_roles(settings: Settings, add_workflow: AddWorkflow) -> FastAPI:
+    """The app with a second workflow, "admin_report", that only admins may run."""
+    add_workflow("admin_report", report, ("admin",))
     return create_app(settings)
 
 

@@ -10,14 +10,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import create_app
+from {{ cookiecutter.project_slug }}.api.client import sign_in
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..conftest import run_python
 from ..fake_weather_api import FORECAST_DATE
 from ..loopback import serve
-from .conftest import PASSWORD, MakeUser, bearer
+from .conftest import PASSWORD, AddWorkflow, MakeUser, bearer
 
 LEAKY_DETAIL = "db-password-from-a-stack-trace"  # pragma: allowlist secret
 PRIVATE_PARAM = "a-private-parameter-value"
@@ -32,25 +32,18 @@ def whoami(ui: Any, params: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def service(
-    settings: Settings, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def service(settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow) -> Iterator[str]:
     """The service on a loopback port, with two extra workflows for these tests."""
-    for name, function in {"explode": explode, "whoami": whoami}.items():
-        workflows.wf.register(name=name, description=name)(function)
-        monkeypatch.setitem(workflows.WORKFLOW_ROLES, name, ("user",))
+    add_workflow("explode", explode, ("user",))
+    add_workflow("whoami", whoami, ("user",))
     make_user("alice")
     make_user("bob")
     with serve(create_app(settings)) as url:
         yield url
-    for name in ("explode", "whoami"):
-        workflows.wf._workflows.pop(name)  # Workflow has no public way to unregister
 
 
 def token_for(url: str, username: str) -> str:
-    response = httpx.post(f"{url}/token", data={"username": username, "password": PASSWORD})
-    response.raise_for_status()
-    return str(response.json()["access_token"])
+    return sign_in(url, username, PASSWORD)  # the shipped client's sign-in
 
 
 def initiate(url: str, token: str, name: str, params: dict[str, Any] | None = None) -> Any:
@@ -181,15 +174,11 @@ def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
 
 
 def test_reservation_not_claimed_in_time_is_refused(
-    settings: Settings, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow
 ) -> None:
-    workflows.wf.register(name="whoami", description="whoami")(whoami)
-    monkeypatch.setitem(workflows.WORKFLOW_ROLES, "whoami", ("user",))
+    add_workflow("whoami", whoami, ("user",))
     make_user("alice")
     expired_at_once = settings.model_copy(update={"workflow_start_timeout_seconds": 0})
-    try:
-        with serve(create_app(expired_at_once)) as url:
-            token = token_for(url, "alice")
-            assert run_over_websocket(url, token, initiate(url, token, "whoami")) == []
-    finally:
-        workflows.wf._workflows.pop("whoami")  # Workflow has no public way to unregister
+    with serve(create_app(expired_at_once)) as url:
+        token = token_for(url, "alice")
+        assert run_over_websocket(url, token, initiate(url, token, "whoami")) == []
