@@ -3,14 +3,14 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from .conftest import PROJECT_ROOT
 
 # The template's CI runs these for every option; project setup leaves them to your first pytest.
 pytestmark = pytest.mark.static
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["{{ cookiecutter.project_slug }}", "tests"]
 
 
