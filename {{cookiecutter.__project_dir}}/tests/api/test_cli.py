@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api.cli import main
 from {{ cookiecutter.project_slug }}.api.security import verify_password
 from {{ cookiecutter.project_slug }}.api.users import get_user
+from {{ cookiecutter.project_slug }}.cli import main
 
 from ..conftest import run_python
 from .conftest import PASSWORD
@@ -42,7 +42,7 @@ def run(
 def test_console_script_reads_the_password_from_standard_input(tmp_path: Path) -> None:
     created = run_python(
         "-m",
-        "{{ cookiecutter.project_slug }}.api.cli",
+        "{{ cookiecutter.project_slug }}.cli",
         "users",
         "create",
         "erin",

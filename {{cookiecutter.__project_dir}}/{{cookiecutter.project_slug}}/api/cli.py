@@ -6,7 +6,6 @@ the command line, where other users of the machine could read them.
 
 import argparse
 import sys
-from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -25,11 +24,10 @@ from .users import (
 )
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}")
-    users = root.add_subparsers(dest="group", required=True).add_parser(
-        "users", help="manage service accounts"
-    )
+def add_user_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add `users ...` to the project's console command (see ../cli.py)."""
+    users = groups.add_parser("users", help="manage service accounts")
+    users.set_defaults(run=run_user_command)
     commands = users.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="add an account (password from prompt or stdin)")
     create.add_argument("username")
@@ -44,7 +42,6 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "reset-password", help="set a new password (from prompt or stdin); ends all sessions"
     ).add_argument("username")
-    return root
 
 
 def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
@@ -72,8 +69,8 @@ def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
     return f"password of {user.username} reset; its sessions have ended"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = parser().parse_args(argv)
+def run_user_command(arguments: argparse.Namespace) -> int:
+    """Carry out one `users ...` command against the configured database; the exit status."""
     settings = Settings()
     with Session(create_database(settings.database_url)) as db:
         try:
@@ -82,7 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {refusal}", file=sys.stderr)
             return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
