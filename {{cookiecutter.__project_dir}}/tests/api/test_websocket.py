@@ -7,20 +7,31 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.client import sign_in
+from {{ cookiecutter.project_slug }}.api.reservations import MemoryReservations
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..conftest import run_python
 from ..fake_weather_api import FORECAST_DATE
 from ..loopback import serve
 from .conftest import PASSWORD, AddWorkflow, MakeUser, bearer
+from .websocket_client import (
+    ask,
+    close_of,
+    initiate,
+    receive_until,
+    request_start,
+    run_over_websocket,
+    token_for,
+    workflow_socket,
+)
 
 LEAKY_DETAIL = "db-password-from-a-stack-trace"  # pragma: allowlist secret
 PRIVATE_PARAM = "a-private-parameter-value"
+PRIVATE_ANSWER = "an-answer-meant-for-one-user"
 
 
 def explode(ui: Any, params: dict[str, Any]) -> str:
@@ -33,44 +44,14 @@ def whoami(ui: Any, params: dict[str, Any]) -> str:
 
 @pytest.fixture
 def service(settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow) -> Iterator[str]:
-    """The service on a loopback port, with two extra workflows for these tests."""
+    """The service on a loopback port, with three extra workflows for these tests."""
     add_workflow("explode", explode, ("user",))
     add_workflow("whoami", whoami, ("user",))
+    add_workflow("ask", ask, ("user",))
     make_user("alice")
     make_user("bob")
     with serve(create_app(settings)) as url:
         yield url
-
-
-def token_for(url: str, username: str) -> str:
-    return sign_in(url, username, PASSWORD)  # the shipped client's sign-in
-
-
-def initiate(url: str, token: str, name: str, params: dict[str, Any] | None = None) -> Any:
-    response = httpx.post(
-        f"{url}/fastagency/initiate_workflow",
-        json={"workflow_name": name, "params": params or {}},
-        headers=bearer(token),
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def run_over_websocket(url: str, token: str, start: Any) -> list[dict[str, Any]]:
-    """Open the websocket, send the start message, collect messages until the run completes."""
-    messages: list[dict[str, Any]] = []
-    ws_url = url.replace("http://", "ws://") + "/fastagency/ws"
-    with connect(ws_url, additional_headers=bearer(token), open_timeout=10) as websocket:
-        websocket.send(json.dumps(start))
-        try:
-            while True:
-                message = json.loads(websocket.recv(timeout=60))
-                messages.append(message)
-                if message["type"] == "workflow_completed":
-                    break
-        except ConnectionClosed:
-            pass
-    return messages
 
 
 @pytest.mark.usefixtures("configured")
@@ -131,7 +112,10 @@ def test_client_chosen_workflow_id_is_refused(service: str) -> None:
     token = token_for(service, "alice")
     start = initiate(service, token, "whoami")
 
-    forged = {**start, "workflow_uuid": "0123456789abcdef0123456789abcdef"}
+    forged = {
+        **start,
+        "workflow_uuid": "0123456789abcdef0123456789abcdef",  # pragma: allowlist secret
+    }
 
     assert run_over_websocket(service, token, forged) == []
 
@@ -173,12 +157,71 @@ def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
     assert "[workflow_completed]" in run.stdout and FORECAST_DATE in run.stdout
 
 
-def test_reservation_not_claimed_in_time_is_refused(
-    settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow
+def test_reservation_not_claimed_in_time_is_refused_and_frees_its_place() -> None:
+    reservations = MemoryReservations(lifetime_seconds=0, max_per_user=1)
+    expired = reservations.reserve("alice", "whoami", {})
+
+    assert reservations.claim(expired, "alice") is None
+    reservations.reserve("alice", "whoami", {})  # no TooManyReservations: it no longer counts
+
+
+def test_completed_workflow_closes_the_websocket_normally(service: str) -> None:
+    token = token_for(service, "alice")
+    with workflow_socket(service, token) as websocket:
+        websocket.send(json.dumps(initiate(service, token, "whoami")))
+        receive_until(websocket, "workflow_completed")
+
+        assert close_of(websocket) == (1000, "workflow completed")
+
+
+def test_binary_start_message_is_refused_with_an_incident_id(
+    service: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    add_workflow("whoami", whoami, ("user",))
-    make_user("alice")
-    expired_at_once = settings.model_copy(update={"workflow_start_timeout_seconds": 0})
-    with serve(create_app(expired_at_once)) as url:
-        token = token_for(url, "alice")
-        assert run_over_websocket(url, token, initiate(url, token, "whoami")) == []
+    token = token_for(service, "alice")
+    start = initiate(service, token, "whoami")
+    with workflow_socket(service, token) as websocket:
+        websocket.send(json.dumps(start).encode())
+
+        code, reason = close_of(websocket)
+
+    assert code == 1003
+    incident = reason.rpartition("(incident ")[2].rstrip(")")
+    assert reason.startswith("send text messages only") and f"incident {incident}" in caplog.text
+
+
+@pytest.mark.parametrize("reserved", ["name", "ui", "user_id"])
+def test_parameters_named_like_the_servers_own_are_refused(service: str, reserved: str) -> None:
+    token = token_for(service, "alice")
+
+    response = request_start(service, token, "whoami", {reserved: "x"})
+
+    assert response.status_code == 422
+    assert reserved in response.text
+
+
+def test_an_answer_over_the_size_limit_ends_the_workflow(service: str, settings: Settings) -> None:
+    token = token_for(service, "alice")
+    with workflow_socket(service, token) as websocket:
+        websocket.send(json.dumps(initiate(service, token, "ask")))
+        receive_until(websocket, "text_input")
+
+        websocket.send("x" * (settings.websocket_max_message_bytes + 1))
+
+        code, reason = close_of(websocket)
+    assert code == 1009 and reason.startswith("messages are limited to")
+
+
+def test_workflow_results_stay_out_of_the_server_log(
+    service: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    token = token_for(service, "alice")
+    with workflow_socket(service, token) as websocket:
+        websocket.send(json.dumps(initiate(service, token, "ask")))
+        receive_until(websocket, "text_input")
+        websocket.send(PRIVATE_ANSWER)
+
+        completed = receive_until(websocket, "workflow_completed")[-1]
+
+    assert completed["content"]["result"] == PRIVATE_ANSWER
+    assert PRIVATE_ANSWER not in caplog.text

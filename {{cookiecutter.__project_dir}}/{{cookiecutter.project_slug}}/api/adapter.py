@@ -5,44 +5,73 @@
   user, once, within a time limit; it runs the workflow and parameters recorded then. (The stock
   adapter trusts the id and name the client sends, so a second user could attach to a first
   user's workflow.)
+- Workflows run in threads of their own, limited in total and per user, and a user's unstarted
+  reservations are limited too: over a limit the answer is 429 or 503 with Retry-After. A
+  question waits for its answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
+- The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
+  runs: a logout, a disabled account or an expired access token ends it (close code 1008).
 - The authenticated user name reaches the workflow as params["user"].
 - A workflow's exception reaches the client as a generic message with an incident id; the
-  details go to the server log. Parameters are never logged.
+  details go to the server log. Neither parameters nor results are logged.
+- A completed workflow closes its websocket with 1000; any other close carries a reason and an
+  incident id that the server log explains.
 """
 
+import asyncio
+import contextlib
 import dataclasses
+import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asyncer import asyncify
 from fastagency.adapters.fastapi import FastAPIAdapter
 from fastagency.adapters.fastapi.base import WorkflowInfo
 from fastagency.base import ProviderProtocol
-from fastagency.messages import Error, InitiateWorkflowModel, WorkflowCompleted
+from fastagency.messages import Error, InitiateWorkflowModel, IOMessage, WorkflowCompleted
 from fastapi import APIRouter, HTTPException, Response, WebSocket, status
-from pydantic import BaseModel, ValidationError
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel, ValidationError, field_validator
+from sqlalchemy import Engine
 
+from ..settings import Settings
 from .deps import CurrentUser
+from .reservations import MemoryReservations, Reservation, Reservations, TooManyReservations
+from .tokens import InvalidToken, authenticate
 from .users import User
+from .workflow_socket import Closing, RunEnded, WorkflowSocket
+from .workflow_threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
 
 logger = logging.getLogger(__name__)
 
+# The provider's own arguments: params with these names would collide with them.
+RESERVED_PARAMS = frozenset({"name", "ui", "user_id"})
 
-@dataclasses.dataclass(frozen=True)
-class IssuedWorkflow:
-    user_id: str
-    name: str
-    params: dict[str, Any]
-    expires: float
+
+def new_incident() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def failure_text(incident: str) -> str:
     """What the client is told of a failed workflow: no details, an id to find them in the log."""
     return f"The workflow failed (incident {incident})."
+
+
+class _WithoutWorkflowResults(logging.Filter):
+    """Drops the INFO line in which FastAgency's AG2 runtime logs each workflow's whole result
+    (answers meant for one user, in the server log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from_runtime = record.pathname.replace("\\", "/").endswith("fastagency/runtimes/ag2/ag2.py")
+        return not (from_runtime and record.funcName == "run" and record.levelno < logging.WARNING)
+
+
+WITHOUT_WORKFLOW_RESULTS = _WithoutWorkflowResults()
+# FastAgency's get_logger gives every module this one logger.
+FASTAGENCY_LOGGER = logging.getLogger("fastagency.logging")
 
 
 class WorkflowStartRequest(BaseModel):
@@ -52,6 +81,23 @@ class WorkflowStartRequest(BaseModel):
     workflow_uuid: str | None = None
     user_id: str | None = None
 
+    @field_validator("params")
+    @classmethod
+    def no_reserved_names(cls, params: dict[str, Any]) -> dict[str, Any]:
+        reserved = sorted(RESERVED_PARAMS & params.keys())
+        if reserved:
+            raise ValueError(f"parameter names reserved by the server: {', '.join(reserved)}")
+        return params
+
+
+def too_busy(refusal: NoRoomToRun | TooManyReservations) -> HTTPException:
+    code = status.HTTP_503_SERVICE_UNAVAILABLE
+    if not isinstance(refusal, AllThreadsBusy):
+        code = status.HTTP_429_TOO_MANY_REQUESTS
+    return HTTPException(
+        code, str(refusal), headers={"Retry-After": str(refusal.retry_after_seconds)}
+    )
+
 
 class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
     def __init__(
@@ -60,26 +106,34 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         *,
         roles: Mapping[str, Collection[str]],
         get_user_id: Callable[..., Awaitable[str]],
-        start_timeout_seconds: float,
+        settings: Settings,
+        engine: Engine,
     ) -> None:
         self.roles = roles
-        self.start_timeout_seconds = start_timeout_seconds
-        self._issued: dict[str, IssuedWorkflow] = {}
+        self.settings = settings
+        self.engine = engine
+        self.reservations: Reservations = MemoryReservations(
+            lifetime_seconds=settings.workflow_start_timeout_seconds,
+            max_per_user=settings.workflow_max_reservations_per_user,
+        )
+        self.threads = WorkflowThreads(
+            max_running=settings.workflow_max_running,
+            max_per_user=settings.workflow_max_running_per_user,
+        )
+        # Session checks get threads of their own: in the request pool they would wait behind
+        # requests, and in the workflows' pool behind the workflows they are meant to stop.
+        self._session_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="session")
+        self._sockets: dict[str, WorkflowSocket] = {}
         self._incidents: dict[str, str] = {}
         self._lock = threading.Lock()
+        if settings.log_workflow_results:
+            FASTAGENCY_LOGGER.removeFilter(WITHOUT_WORKFLOW_RESULTS)
+        else:
+            FASTAGENCY_LOGGER.addFilter(WITHOUT_WORKFLOW_RESULTS)
         super().__init__(provider, get_user_id=get_user_id)
 
     def workflows_for(self, user: User) -> list[str]:
         return [name for name in self.provider.names if user.role in self.roles.get(name, ())]
-
-    def _claim(self, workflow_uuid: str, user_id: str) -> IssuedWorkflow | None:
-        """The workflow issued under this id to this user, at most once."""
-        with self._lock:
-            issued = self._issued.get(workflow_uuid)
-            if issued is None or issued.user_id != user_id:
-                return None
-            del self._issued[workflow_uuid]
-        return issued if time.monotonic() < issued.expires else None
 
     def setup_routes(self) -> APIRouter:
         router = APIRouter(tags=["workflows"])
@@ -92,7 +146,9 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 for name in self.workflows_for(user)
             ]
 
-        @router.post(self.initiate_workflow_path, responses={401: {}, 403: {}, 404: {}})
+        @router.post(
+            self.initiate_workflow_path, responses={401: {}, 403: {}, 404: {}, 429: {}, 503: {}}
+        )
         def initiate_workflow(
             request: WorkflowStartRequest, user: CurrentUser
         ) -> InitiateWorkflowModel:
@@ -101,18 +157,17 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "no such workflow")
             if request.workflow_name not in self.workflows_for(user):
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to run this workflow")
-            workflow_uuid = uuid.uuid4()
             params = {**request.params, "user": user.username}
-            now = time.monotonic()
-            with self._lock:
-                # Forget reservations nobody claimed in time, so they cannot pile up.
-                self._issued = {key: run for key, run in self._issued.items() if run.expires > now}
-                self._issued[workflow_uuid.hex] = IssuedWorkflow(
-                    user.username, request.workflow_name, params, now + self.start_timeout_seconds
+            try:
+                self.threads.check_room(user.username)
+                reservation_id = self.reservations.reserve(
+                    user.username, request.workflow_name, params
                 )
+            except (NoRoomToRun, TooManyReservations) as refusal:
+                raise too_busy(refusal) from None
             return InitiateWorkflowModel(
                 user_id=user.username,
-                workflow_uuid=workflow_uuid,
+                workflow_uuid=uuid.UUID(reservation_id),
                 name=request.workflow_name,
                 params=params,
             )
@@ -127,30 +182,129 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 )
                 return
             await websocket.accept()
+            socket = WorkflowSocket(
+                websocket,
+                input_timeout_seconds=self.settings.workflow_input_timeout_seconds,
+                max_message_bytes=self.settings.websocket_max_message_bytes,
+            )
+            failure: Exception | None = None
             try:
-                start = InitiateWorkflowModel.model_validate_json(await websocket.receive_text())
-                issued = self._claim(start.workflow_uuid.hex, user_id)
-            except ValidationError:
-                issued = None
-            if issued is None:
-                await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-                return
-            workflow_uuid = start.workflow_uuid.hex
-            self.websockets[workflow_uuid] = websocket
-            try:
-                await asyncify(self.provider.run)(
-                    name=issued.name,
-                    ui=self.create_workflow_ui(workflow_uuid),
-                    user_id=user_id,
-                    **issued.params,
-                )
-            finally:
-                self.websockets.pop(workflow_uuid, None)
+                closing = await self._serve(socket, user_id)
+            except RunEnded as ended:
+                closing = ended.closing
+            except Exception as error:
+                failure, closing = error, Closing(status.WS_1011_INTERNAL_ERROR, "internal error")
+                socket.end(closing)
+            await self._close(socket, closing, failure)
 
         return router
 
+    async def _serve(self, socket: WorkflowSocket, user_id: str) -> Closing | None:
+        """Claim the reservation the client sends, run it, and say how to close the socket."""
+        start_timeout = self.settings.workflow_start_timeout_seconds
+        start = await socket.receive_text(
+            within_seconds=start_timeout, late=f"no start message within {start_timeout} s"
+        )
+        claimed = self._claim(start, user_id)
+        if claimed is None:
+            return Closing(status.WS_1008_POLICY_VIOLATION, "unknown, used or expired workflow id")
+        workflow_uuid, reservation = claimed
+        self._sockets[workflow_uuid] = socket
+
+        def run() -> None:
+            with contextlib.suppress(RunEnded):  # the socket knows why; the endpoint closes it
+                self.provider.run(
+                    name=reservation.name,
+                    ui=self.create_workflow_ui(workflow_uuid),
+                    user_id=user_id,
+                    **reservation.params,
+                )
+
+        try:
+            running = self.threads.start(user_id, run)
+        except NoRoomToRun as refusal:
+            self._sockets.pop(workflow_uuid)
+            return Closing(status.WS_1013_TRY_AGAIN_LATER, str(refusal))
+        # The thread may outlive the socket (until its next UI call): forget it when it ends.
+        running.add_done_callback(lambda _: self._forget(workflow_uuid))
+        finished = asyncio.wrap_future(running)
+        watching = asyncio.create_task(self._watch_session(socket))
+        try:
+            await asyncio.wait({finished, watching}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watching.cancel()
+        if not finished.done():
+            socket.end(watching.result())  # the session ended: stop the workflow
+        else:
+            finished.result()  # re-raises what went wrong outside the workflow
+        if not socket.ended:
+            return Closing(status.WS_1000_NORMAL_CLOSURE, "workflow completed")
+        if socket.closing is not None:
+            await self._tell(socket, workflow_uuid, socket.closing)
+        return socket.closing
+
+    def _claim(self, start: str, user_id: str) -> tuple[str, Reservation] | None:
+        try:
+            workflow_uuid = InitiateWorkflowModel.model_validate_json(start).workflow_uuid.hex
+        except ValidationError:
+            return None
+        reservation = self.reservations.claim(workflow_uuid, user_id)
+        return None if reservation is None else (workflow_uuid, reservation)
+
+    async def _watch_session(self, socket: WorkflowSocket) -> Closing:
+        """Wait until the caller's access token stops authenticating; say how to close."""
+        authorization = socket.websocket.headers.get("Authorization")
+        token = get_authorization_scheme_param(authorization)[1]
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.settings.workflow_session_check_seconds)
+            try:
+                await loop.run_in_executor(
+                    self._session_checks, authenticate, self.settings, self.engine, token
+                )
+            except InvalidToken:
+                reason = "your session has ended (signed out, disabled or expired)"
+                return Closing(status.WS_1008_POLICY_VIOLATION, reason)
+
+    async def _tell(self, socket: WorkflowSocket, workflow_uuid: str, closing: Closing) -> None:
+        """Why the run ended, as the FastAgency error message a client displays."""
+        error = Error(
+            workflow_uuid=workflow_uuid, sender="Workflow", recipient="User", short=closing.reason
+        )
+        with contextlib.suppress(RunEnded):
+            await socket.send_text(json.dumps(error.model_dump()))
+
+    async def _close(
+        self, socket: WorkflowSocket, closing: Closing | None, failure: Exception | None
+    ) -> None:
+        if closing is None:
+            return  # the client left
+        reason = closing.reason
+        if closing.code != status.WS_1000_NORMAL_CLOSURE:
+            incident = new_incident()
+            logger.log(
+                logging.ERROR if failure else logging.WARNING,
+                "websocket closed with %s: %s (incident %s)",
+                closing.code,
+                reason,
+                incident,
+                exc_info=failure,
+            )
+            reason = f"{reason} (incident {incident})"
+        with contextlib.suppress(RuntimeError):  # the client left meanwhile
+            await socket.websocket.close(closing.code, reason)
+
+    def _forget(self, workflow_uuid: str) -> None:
+        self._sockets.pop(workflow_uuid, None)
+        with self._lock:
+            self._incidents.pop(workflow_uuid, None)
+
+    def visit_default(self, message: IOMessage) -> str | None:
+        # Every UI call of a workflow, from its thread.
+        return self._sockets[message.workflow_uuid].deliver(message)
+
     def visit_error(self, message: Error) -> str | None:
-        incident = uuid.uuid4().hex[:12]
+        incident = new_incident()
         logger.error(
             "workflow %s failed (incident %s): %s %s",
             message.workflow_uuid,
@@ -158,16 +312,16 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             message.short,
             message.long,
         )
-        self._incidents[message.workflow_uuid] = incident
-        answer: str | None = self.visit_default(
+        with self._lock:
+            self._incidents[message.workflow_uuid] = incident
+        return self.visit_default(
             dataclasses.replace(message, short=failure_text(incident), long=None)
         )
-        return answer
 
     def visit_workflow_completed(self, message: WorkflowCompleted) -> str | None:
-        incident = self._incidents.pop(message.workflow_uuid, None)
+        with self._lock:
+            incident = self._incidents.pop(message.workflow_uuid, None)
         if incident is not None:
             # The stock result after an error is the exception text: replace it too.
             message = dataclasses.replace(message, result=failure_text(incident))
-        answer: str | None = self.visit_default(message)
-        return answer
+        return self.visit_default(message)

@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         wf,
         roles=WORKFLOW_ROLES,
         get_user_id=current_user_id,
-        start_timeout_seconds=settings.workflow_start_timeout_seconds,
+        settings=settings,
+        engine=app.state.engine,
     )
     app.include_router(auth_routes.router)
     app.include_router(user_routes.router)

@@ -1,0 +1,141 @@
+"""One user cannot freeze the service: workflows have threads of their own, limits, and every
+wait ends. Against a real server on loopback, which many concurrent websockets need."""
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session
+
+from {{ cookiecutter.project_slug }}.api.app import create_app
+from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
+from {{ cookiecutter.project_slug }}.settings import Settings
+
+from ..fake_weather_api import FORECAST_DATE
+from ..loopback import serve
+from .conftest import AddWorkflow, MakeUser, bearer
+from .websocket_client import (
+    WAIT_SECONDS,
+    ask,
+    close_of,
+    initiate,
+    receive,
+    receive_until,
+    request_start,
+    run_over_websocket,
+    token_for,
+    workflow_socket,
+)
+
+# More than the 40 threads that serve requests: parked there, they would stall every request.
+PARKED_ATTEMPTS = 45
+INPUT_TIMEOUT_SECONDS = 5
+START_TIMEOUT_SECONDS = 1
+
+
+@pytest.fixture
+def limited(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "workflow_input_timeout_seconds": INPUT_TIMEOUT_SECONDS,
+            "workflow_start_timeout_seconds": START_TIMEOUT_SECONDS,
+            "workflow_session_check_seconds": 0.2,
+            "workflow_max_running": 4,
+        }
+    )
+
+
+@pytest.fixture
+def service(limited: Settings, make_user: MakeUser, add_workflow: AddWorkflow) -> Iterator[str]:
+    add_workflow("ask", ask, ("user",))
+    make_user("alice")
+    make_user("bob")
+    with serve(create_app(limited)) as url:
+        yield url
+
+
+@pytest.mark.usefixtures("configured")
+def test_one_user_parking_workflows_cannot_freeze_the_service(
+    service: str, limited: Settings
+) -> None:
+    alice = token_for(service, "alice")
+    with ExitStack() as parked_sockets:
+        parked, refusals = [], []
+        for _ in range(PARKED_ATTEMPTS):
+            response = request_start(service, alice, "ask")
+            if response.status_code != 200:
+                refusals.append(response)
+                continue
+            websocket = parked_sockets.enter_context(workflow_socket(service, alice))
+            websocket.send(response.text)
+            receive_until(websocket, "text_input")  # parked: waiting for an answer
+            parked.append(websocket)
+
+        assert len(parked) == limited.workflow_max_running_per_user
+        assert {refusal.status_code for refusal in refusals} == {429}
+        assert all(int(refusal.headers["Retry-After"]) > 0 for refusal in refusals)
+
+        assert httpx.get(f"{service}/health", timeout=WAIT_SECONDS).status_code == 200
+        bob = token_for(service, "bob")  # POST /token
+        question = {"question": "What is the weather in Paris?"}
+        bobs_run = run_over_websocket(service, bob, initiate(service, bob, "weather", question))
+        assert FORECAST_DATE in bobs_run[-1]["content"]["result"]
+
+        for websocket in parked:
+            error = receive(websocket)
+            assert error["type"] == "error"
+            assert error["content"]["short"].startswith(
+                f"no answer within {INPUT_TIMEOUT_SECONDS} s"
+            )
+            assert close_of(websocket)[0] == 1008
+
+    # The ended runs gave their threads back.
+    assert run_over_websocket(service, alice, initiate(service, alice, "ask"))[0]["type"] == (
+        "workflow_started"
+    )
+
+
+def test_unstarted_reservations_are_limited_per_user(service: str, limited: Settings) -> None:
+    alice = token_for(service, "alice")
+    for _ in range(limited.workflow_max_reservations_per_user):
+        initiate(service, alice, "ask")
+
+    refused = request_start(service, alice, "ask")
+
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= START_TIMEOUT_SECONDS
+    bob = token_for(service, "bob")
+    assert request_start(service, bob, "ask").status_code == 200  # others are not affected
+
+
+def test_websocket_without_a_start_message_is_closed(service: str) -> None:
+    alice = token_for(service, "alice")
+    with workflow_socket(service, alice) as websocket:
+        code, reason = close_of(websocket)
+
+    assert code == 1008
+    assert reason.startswith(f"no start message within {START_TIMEOUT_SECONDS} s")
+
+
+@pytest.mark.parametrize("session_end", ["signed out", "disabled"])
+def test_ending_the_session_ends_its_running_workflows(
+    service: str, db: Session, session_end: str
+) -> None:
+    alice = token_for(service, "alice")
+    with workflow_socket(service, alice) as websocket:
+        websocket.send(json.dumps(initiate(service, alice, "ask")))
+        receive_until(websocket, "text_input")
+
+        if session_end == "signed out":
+            httpx.post(f"{service}/logout", headers=bearer(alice)).raise_for_status()
+        else:
+            disable_user(db, get_user(db, "alice"))
+
+        error = receive(websocket)
+        code, reason = close_of(websocket)
+    assert error["type"] == "error" and error["content"]["short"].startswith(
+        "your session has ended"
+    )
+    assert code == 1008 and reason.startswith("your session has ended")
