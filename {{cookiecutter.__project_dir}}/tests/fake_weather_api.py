@@ -1,15 +1,18 @@
 """A local weather API with the same operations as the public one, behind the chosen scheme.
 
 Every request is recorded (headers, query, cookies) so tests can check where the credential went.
+Tests can make it serve another OpenAPI document, or answer its operations with a redirect.
 """
 
 import asyncio
+import copy
 {%- if cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
 import secrets
 {%- endif %}
+from collections.abc import Callable
 from typing import {% if cookiecutter.weather_api_auth != "none" %}Annotated, {% endif %}Any
 
-from fastapi import Depends, FastAPI, {% if cookiecutter.weather_api_auth != "none" %}HTTPException, {% endif %}Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 {%- if cookiecutter.weather_api_auth == "api_key_header" %}
 from fastapi.security import APIKeyHeader
 {%- elif cookiecutter.weather_api_auth == "api_key_query" %}
@@ -101,10 +104,20 @@ def _forecast(city: str) -> dict[str, Any]:
 
 
 def create_fake_weather_api() -> FastAPI:
-    """The app; set `app.state.delay_seconds` to make it hang before answering."""
-    app = FastAPI(title="Local weather API")
+    """The app; set `app.state.delay_seconds` to make it hang before answering,
+    `app.state.document` to serve another OpenAPI document (`documents_served` counts requests
+    for it), and `app.state.redirect_to` to answer every operation with a redirect there."""
+    app = FastAPI(title="Local weather API", openapi_url=None)
     app.state.received = []
     app.state.delay_seconds = 0.0
+    app.state.document = None
+    app.state.documents_served = 0
+    app.state.redirect_to = None
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document() -> dict[str, Any]:
+        app.state.documents_served += 1
+        return app.state.document or app.openapi()
 
     async def record(request: Request) -> None:
         app.state.received.append(
@@ -116,6 +129,8 @@ def create_fake_weather_api() -> FastAPI:
             }
         )
         await asyncio.sleep(app.state.delay_seconds)
+        if app.state.redirect_to:
+            raise HTTPException(status_code=302, headers={"Location": app.state.redirect_to})
 
     guarded = [Depends(record), Depends(check_credential)]
 {%- if cookiecutter.weather_api_auth == "oauth2_password" %}
@@ -140,4 +155,13 @@ def create_fake_weather_api() -> FastAPI:
         """Get the hourly weather forecast for a city."""
         return _forecast(city)
 
+    return app
+
+
+def create_weather_api_serving(edit: Callable[[dict[str, Any]], None]) -> FastAPI:
+    """The fake API, serving its own OpenAPI document as changed by `edit`."""
+    app = create_fake_weather_api()
+    document = copy.deepcopy(app.openapi())
+    edit(document)
+    app.state.document = document
     return app

@@ -5,15 +5,33 @@ import sys
 from collections.abc import Callable, Sequence
 {% if cookiecutter.service == "fastapi_oauth2" %}
 from .api.cli import add_user_commands
-{% endif %}
+{%- endif %}
+from .settings import Settings
+from .weather import WeatherAPIError, review_weather_document
+
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}")
     groups = root.add_subparsers(dest="group", required=True)
+    groups.add_parser(
+        "openapi",
+        help="check the weather API's OpenAPI document; print its SHA-256 and operations to pin it",
+    ).set_defaults(run=review_openapi_document)
 {%- if cookiecutter.service == "fastapi_oauth2" %}
     add_user_commands(groups)
 {%- endif %}
     return root
+
+
+def review_openapi_document(arguments: argparse.Namespace) -> int:
+    """Fetch and check the document (nothing is generated from it) and print the review."""
+    try:
+        accepted, report = review_weather_document(Settings())
+    except WeatherAPIError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(report)
+    return 0 if accepted else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
