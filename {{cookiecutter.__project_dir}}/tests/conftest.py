@@ -20,6 +20,8 @@ CONFIG_VARIABLES = [
     "OPENAI_BASE_URL",
     "LLM_MODEL",
     "WEATHER_OPENAPI_URL",
+    "WEATHER_OPENAPI_SHA256",
+    "WEATHER_API_BASE_URL",
     "WEATHER_TIMEOUT_SECONDS",
     "WEATHER_API_KEY",
     "WEATHER_API_TOKEN",
@@ -98,6 +100,7 @@ def fake_llm(fake_llm_server: LocalServer) -> LocalServer:
 def weather_api(weather_api_server: LocalServer) -> LocalServer:
     weather_api_server.state.received.clear()
     weather_api_server.state.delay_seconds = 0.0
+    weather_api_server.state.redirect_to = None
     return weather_api_server
 
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
 
     weather_openapi_url: str = PUBLIC_WEATHER_OPENAPI_URL
+    # Optional: refuse any document but this one (`{{ cookiecutter.project_slug }} openapi` prints it).
+    weather_openapi_sha256: str | None = None
+    # Optional: call the API (and send the credential) here, not where its document says.
+    weather_api_base_url: str | None = None
     weather_timeout_seconds: float = 10.0
 {%- if cookiecutter.weather_api_auth.startswith("api_key") %}
     weather_api_key: SecretStr | None = None
