@@ -51,9 +51,13 @@ class Settings(BaseSettings):
     refresh_token_expire_minutes: int = 7 * 24 * 60
     database_url: str = "sqlite:///users.db"
     password_min_length: int = 8
+    # Sign-in throttling (api/login.py): failed password checks per client address, per account
+    # from untrusted clients and per trusted device, within a window; argon2 slots shared by
+    # untrusted clients; how long a device that signed in stays trusted.
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
-    login_lockout_seconds: int = 15 * 60
+    login_hash_concurrency: int = 2
+    login_trusted_device_days: int = 30
     # Workflows over the websocket: every wait is bounded, and no user can take every thread.
     workflow_start_timeout_seconds: int = 60  # reservation to first message
     workflow_input_timeout_seconds: float = 300  # a question's wait for its answer

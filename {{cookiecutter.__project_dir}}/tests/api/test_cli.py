@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.cli import main
 
 from ..conftest import run_python
-from .conftest import PASSWORD
+from .conftest import PASSWORD, bearer, login
 
 UsersCLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -117,3 +118,22 @@ def test_reset_password_replaces_the_old_one(run: UsersCLI, tmp_path: Path) -> N
         stored = get_user(db, "bob").password_hash
     assert verify_password("another good passphrase", stored)[0]
     assert not verify_password(PASSWORD, stored)[0]
+
+
+def test_a_deleted_and_recreated_account_does_not_inherit_the_old_sessions(
+    run: UsersCLI, client: TestClient
+) -> None:
+    run("create", "alice", password=PASSWORD)  # the service's database: the same file
+    old = login(client)
+
+    deleted = run("delete", "alice")
+    run("create", "alice", password=PASSWORD)
+
+    assert (deleted.returncode, deleted.stdout.strip()) == (
+        0,
+        "deleted alice; its sessions have ended",
+    )
+    assert client.get("/users/me", headers=bearer(old["access_token"])).status_code == 401
+    refreshed = client.post("/token/refresh", json={"refresh_token": old["refresh_token"]})
+    assert refreshed.status_code == 401
+    assert login(client)["access_token"]  # the new alice signs in as herself

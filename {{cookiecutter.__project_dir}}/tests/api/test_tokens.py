@@ -2,18 +2,26 @@
 
 import base64
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api.users import disable_user
+from {{ cookiecutter.project_slug }}.api.app import create_app
+from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from ..loopback import serve
 from .conftest import PASSWORD, SIGNING_KEY, MakeUser, bearer, login
+
+NEW_PASSWORD = "a brand new passphrase"  # pragma: allowlist secret
+WRONG_PASSWORD = "not it at all"  # pragma: allowlist secret
 
 
 def me(client: TestClient, headers: dict[str, str]) -> int:
@@ -115,7 +123,7 @@ def test_logout_ends_only_that_session(client: TestClient, tokens: dict[str, Any
 
 def test_password_change_revokes_every_token(client: TestClient, tokens: dict[str, Any]) -> None:
     other = login(client)
-    change = {"current_password": PASSWORD, "new_password": "a brand new passphrase"}
+    change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
 
     response = client.post(
         "/users/me/password", json=change, headers=bearer(tokens["access_token"])
@@ -124,13 +132,13 @@ def test_password_change_revokes_every_token(client: TestClient, tokens: dict[st
     assert response.status_code == 204
     assert me(client, bearer(tokens["access_token"])) == 401
     assert me(client, bearer(other["access_token"])) == 401
-    assert login(client, password="a brand new passphrase")["access_token"]
+    assert login(client, password=NEW_PASSWORD)["access_token"]
 
 
 def test_password_change_needs_the_current_password(
     client: TestClient, tokens: dict[str, Any]
 ) -> None:
-    change = {"current_password": "not it at all", "new_password": "a brand new passphrase"}
+    change = {"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD}
 
     response = client.post(
         "/users/me/password", json=change, headers=bearer(tokens["access_token"])
@@ -143,8 +151,6 @@ def test_password_change_needs_the_current_password(
 def test_disabling_a_user_revokes_every_token(
     client: TestClient, tokens: dict[str, Any], db: Session, make_user: MakeUser
 ) -> None:
-    from {{ cookiecutter.project_slug }}.api.users import get_user
-
     disable_user(db, get_user(db, "alice"))
 
     assert me(client, bearer(tokens["access_token"])) == 401
@@ -170,13 +176,44 @@ def test_refresh_rotates_and_reuse_revokes_the_family(
     assert again.status_code == 401
 
 
+def refresh_twice_at_once(client: httpx.Client, refresh_token: str) -> list[httpx.Response]:
+    start = threading.Barrier(2)
+
+    def refresh(_: int) -> httpx.Response:
+        start.wait(timeout=60)
+        return client.post("/token/refresh", json={"refresh_token": refresh_token})
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(refresh, range(2)))
+
+
+def test_parallel_refreshes_with_one_token_never_both_succeed(
+    settings: Settings, make_user: MakeUser
+) -> None:
+    make_user()
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        for trial in range(20):
+            signed_in = client.post("/token", data={"username": "alice", "password": PASSWORD})
+
+            answers = refresh_twice_at_once(client, signed_in.json()["refresh_token"])
+
+            statuses = sorted(answer.status_code for answer in answers)
+            assert statuses == [200, 401], f"trial {trial}: {statuses}"
+            # The token was used twice, as a thief's replay would: the session ends for both.
+            winner = next(answer.json() for answer in answers if answer.status_code == 200)
+            me = client.get("/users/me", headers=bearer(winner["access_token"]))
+            assert me.status_code == 401, f"trial {trial}"
+
+
 def test_access_token_cannot_refresh(client: TestClient, tokens: dict[str, Any]) -> None:
     response = client.post("/token/refresh", json={"refresh_token": tokens["access_token"]})
 
     assert response.status_code == 401
 
 
-def test_tokens_carry_the_expected_claims(tokens: dict[str, Any], settings: Settings) -> None:
+def test_tokens_carry_the_expected_claims(
+    tokens: dict[str, Any], settings: Settings, db: Session
+) -> None:
     access = jwt.decode(
         tokens["access_token"],
         SIGNING_KEY,
@@ -186,6 +223,8 @@ def test_tokens_carry_the_expected_claims(tokens: dict[str, Any], settings: Sett
     )
 
     assert {"sub", "exp", "iat", "jti", "iss", "aud", "typ"} <= set(access)
-    assert access["typ"] == "access" and access["sub"] == "alice"
+    assert access["typ"] == "access"
+    # The account's public id, never its name: names are reused, public ids are not.
+    assert access["sub"] == get_user(db, "alice").public_id != "alice"
     assert access["exp"] - access["iat"] == settings.access_token_expire_minutes * 60
     assert claims_of(tokens["refresh_token"])["typ"] == "refresh"

@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from ..settings import Settings
 from .deps import CallerDep, SessionDep, SettingsDep, not_authenticated
-from .login import LoginLocked, LoginRefused, check_login
+from .devices import ClientDep, set_device_cookie
+from .login import LoginBusy, LoginLocked, LoginRefused, check_login
 from .tokens import InvalidToken, TokenPair, end_session, refresh_session, start_session
 
 router = APIRouter(tags=["auth"])
@@ -23,16 +25,34 @@ def _no_store(response: Response) -> None:
     response.headers["Pragma"] = "no-cache"
 
 
-@router.post("/token", responses={401: {}, 429: {}})
+def too_many_attempts(settings: Settings) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        detail="Too many failed sign-in attempts: try again later",
+        headers={"Retry-After": str(settings.login_failure_window_seconds)},  # at most this
+    )
+
+
+def busy() -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail="Too many sign-ins at once: try again in a moment",
+        headers={"Retry-After": "1"},
+    )
+
+
+@router.post("/token", responses={401: {}, 429: {}, 503: {}})
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     settings: SettingsDep,
     db: SessionDep,
+    client: ClientDep,
+    request: Request,
     response: Response,
 ) -> TokenPair:
     """Exchange a user name and password for an access token and a refresh token."""
     try:
-        user = check_login(settings, db, form.username, form.password)
+        signed_in = check_login(settings, db, client, form.username, form.password)
     except LoginRefused:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
@@ -40,13 +60,13 @@ def login(
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
     except LoginLocked:
-        raise HTTPException(
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many failed sign-in attempts: try again later",
-            headers={"Retry-After": str(settings.login_lockout_seconds)},
-        ) from None
+        raise too_many_attempts(settings) from None
+    except LoginBusy:
+        raise busy() from None
     _no_store(response)
-    return start_session(settings, db, user)
+    # This client has now signed in to this account: it will not be locked out with strangers.
+    set_device_cookie(request, response, settings, signed_in.device_token)
+    return start_session(settings, db, signed_in.user)
 
 
 @router.post("/token/refresh", responses={401: {}})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..settings import Settings
 from .db import create_database
 from .passwords import PasswordRejected, read_password
+from .tokens import delete_user
 from .users import (
     ROLES,
     User,
@@ -35,6 +36,9 @@ def add_user_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParse
     commands.add_parser("disable", help="disable an account and end its sessions").add_argument(
         "username"
     )
+    commands.add_parser(
+        "delete", help="delete an account and its sessions; a new one of that name starts afresh"
+    ).add_argument("username")
     commands.add_parser("list", help="list accounts")
     set_role_command = commands.add_parser("set-role", help="change an account's role")
     set_role_command.add_argument("username")
@@ -62,6 +66,9 @@ def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
     if arguments.command == "disable":
         disable_user(db, user)
         return f"disabled {user.username}"
+    if arguments.command == "delete":
+        delete_user(db, user)
+        return f"deleted {arguments.username}; its sessions have ended"
     if arguments.command == "set-role":
         set_role(db, user, arguments.role)
         return f"{user.username} is now {arguments.role}"

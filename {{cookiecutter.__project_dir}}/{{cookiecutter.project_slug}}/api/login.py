@@ -1,17 +1,38 @@
-"""Checking a user name and password, with the same answer and work for every failure.
+"""Checking a password: guessing is bounded, strangers cannot lock the real user out, and every
+failure gets the same answer for the same work.
 
-Failed attempts are counted per account name (any client address, existing account or not);
-past the limit the account is locked for a cool-down.
+How sign-in throttling works (after OWASP's "device cookies"):
+
+- Each attempt reserves one try on its counters before the password is checked (throttle.py);
+  a failure keeps the reservation, a success gives it back. A counter that reaches
+  LOGIN_MAX_FAILURES refuses (429) until its LOGIN_FAILURE_WINDOW_SECONDS window ends.
+- A client that signed in to this account before presents its device token (devices.py) and is
+  counted on its own device counter only, so failures by anyone else cannot keep it out.
+- Any other client is counted per client address (all accounts together) and per account name
+  (all untrusted clients together): an address gets LOGIN_MAX_FAILURES guesses per window, and
+  an account the same number from the whole internet. New devices of a user under attack wait
+  for the window to end (or an administrator resets the password).
+- Password checks for untrusted clients share LOGIN_HASH_CONCURRENCY slots; when all are busy
+  the answer is 503 at once rather than a queue, so failed logins cannot starve other requests
+  of CPU or threads.
+- The client address is the socket's peer. Behind a reverse proxy, uvicorn replaces it with the
+  X-Forwarded-For address only when the proxy's own address is in --forwarded-allow-ips.
+
+Changing a password (user_routes.py) checks the current one the same way.
 """
 
+import functools
 import logging
-from datetime import datetime, timedelta, timezone
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
 
-from sqlalchemy import DateTime, String, delete, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ..settings import Settings
-from .db import Base
+from . import throttle
+from .devices import Client, issue_device_token, trusted_device_id
 from .passwords import MAX_LENGTH
 from .security import DUMMY_HASH, verify_password
 from .users import User, find_user
@@ -19,12 +40,9 @@ from .users import User, find_user
 logger = logging.getLogger(__name__)
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(MAX_LENGTH), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+class SignedIn(NamedTuple):
+    user: User
+    device_token: str  # for the client to present next time
 
 
 class LoginRefused(Exception):
@@ -32,44 +50,111 @@ class LoginRefused(Exception):
 
 
 class LoginLocked(Exception):
-    """Too many recent failures for this account name."""
+    """Too many recent failures from this client, or for this account from untrusted clients."""
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+class LoginBusy(Exception):
+    """Every password-checking slot for untrusted clients is in use: try again in a moment."""
 
 
-def _is_locked(settings: Settings, db: Session, username: str) -> bool:
-    since = _now() - timedelta(seconds=settings.login_failure_window_seconds)
-    recent = db.scalars(
-        select(LoginFailure.at).where(LoginFailure.username == username, LoginFailure.at > since)
-    ).all()
-    if len(recent) < settings.login_max_failures:
-        return False
-    last = max(at.replace(tzinfo=at.tzinfo or timezone.utc) for at in recent)
-    return _now() < last + timedelta(seconds=settings.login_lockout_seconds)
+class _Counting(NamedTuple):
+    keys: list[str]
+    trusted: bool
 
 
-def check_login(settings: Settings, db: Session, username: str, password: str) -> User:
-    """The user, if the name and password match an enabled account."""
-    username = username[:MAX_LENGTH]
-    if _is_locked(settings, db, username):
-        logger.warning("login refused: account %r is locked after repeated failures", username)
+def _counting(settings: Settings, client: Client, account: str, user: User | None) -> _Counting:
+    device_id = trusted_device_id(settings, client.device_token, user)
+    if device_id is not None:
+        return _Counting([throttle.key("device", device_id)], trusted=True)
+    keys = [throttle.key("client", client.address), throttle.key("account", account)]
+    return _Counting(keys, trusted=False)
+
+
+def _reserve(
+    settings: Settings, db: Session, counting: _Counting, account: str, address: str
+) -> None:
+    if not throttle.reserve(
+        db,
+        counting.keys,
+        limit=settings.login_max_failures,
+        window_seconds=settings.login_failure_window_seconds,
+    ):
+        logger.warning(
+            "password check locked: too many recent failures for account %r or client %s",
+            account,
+            address,
+        )
         raise LoginLocked
+
+
+@functools.cache
+def _hash_slots(size: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(size)
+
+
+@contextmanager
+def _hash_slot(settings: Settings, trusted: bool) -> Iterator[None]:
+    """Hold one of the slots untrusted clients share; trusted devices are bounded by their counter."""
+    if trusted:
+        yield
+        return
+    slots = _hash_slots(settings.login_hash_concurrency)
+    if not slots.acquire(blocking=False):
+        raise LoginBusy
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _verify(
+    settings: Settings, db: Session, counting: _Counting, password: str, user: User | None
+) -> tuple[bool, str | None]:
+    """Whether the password matches (a dummy hash stands in for a missing user), and an upgrade."""
+    if len(password) > MAX_LENGTH:
+        return False, None  # can never match: refuse without spending a hash on it
+    try:
+        with _hash_slot(settings, counting.trusted):
+            return verify_password(password, user.password_hash if user else DUMMY_HASH)
+    except LoginBusy:
+        throttle.refund(db, counting.keys)  # nothing was tried
+        raise
+
+
+def _failed(settings: Settings, db: Session, account: str) -> LoginRefused:
+    # The reservation stays, as the failure; counters of windows that are over go.
+    throttle.prune(db, settings.login_failure_window_seconds)
+    logger.warning("password check failed for account %r", account)
+    return LoginRefused()
+
+
+def check_login(
+    settings: Settings, db: Session, client: Client, username: str, password: str
+) -> SignedIn:
+    """The user, if the name and password match an enabled account."""
+    # No account name is this long (users.py allows 64): cutting here bounds the lookup and
+    # makes names that differ only past the cut one account to the failure counter.
+    username = username[:MAX_LENGTH]
     user = find_user(db, username)
-    # Over-long passwords can never match: refuse without spending a hash on them.
-    matches, new_hash = (
-        verify_password(password, user.password_hash if user else DUMMY_HASH)
-        if len(password) <= MAX_LENGTH
-        else (False, None)
-    )
+    counting = _counting(settings, client, username, user)
+    _reserve(settings, db, counting, username, client.address)
+    matches, new_hash = _verify(settings, db, counting, password, user)
     if user is None or not matches or user.disabled:
-        db.add(LoginFailure(username=username, at=_now()))
-        db.commit()
-        logger.warning("login failed for account %r", username)
-        raise LoginRefused
+        raise _failed(settings, db, username)
+    throttle.refund(db, counting.keys)
     if new_hash:
         user.password_hash = new_hash  # an older scheme (bcrypt), upgraded to argon2id
-    db.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    db.commit()
-    return user
+        db.commit()
+    return SignedIn(user, issue_device_token(settings, user))
+
+
+def check_current_password(
+    settings: Settings, db: Session, client: Client, user: User, password: str
+) -> None:
+    """Refuse a wrong current password, counted like a failed sign-in to the account."""
+    counting = _counting(settings, client, user.username, user)
+    _reserve(settings, db, counting, user.username, client.address)
+    matches, _ = _verify(settings, db, counting, password, user)
+    if not matches:
+        raise _failed(settings, db, user.username)
+    throttle.refund(db, counting.keys)

@@ -11,9 +11,11 @@ from pwdlib.hashers.bcrypt import BcryptHasher
 
 from ..settings import Settings, required
 
-TokenKind = Literal["access", "refresh"]
+TokenKind = Literal["access", "refresh", "device"]
 ALGORITHM = "HS256"  # the only algorithm accepted when decoding
-REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "iss", "aud", "typ", "sid", "gen"]
+REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti", "iss", "aud", "typ"]
+# Access and refresh tokens also name their login session and the user's token generation.
+SESSION_CLAIMS = ["sid", "gen"]
 
 # OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane); bcrypt hashes are verified, then upgraded.
 ARGON2 = Argon2Hasher(memory_cost=19 * 1024, time_cost=2, parallelism=1)
@@ -35,25 +37,19 @@ def verify_password(password: str, stored_hash: str) -> tuple[bool, str | None]:
 
 
 def create_token(
-    settings: Settings, *, subject: str, kind: TokenKind, session_id: str, generation: int
+    settings: Settings, *, subject: str, kind: TokenKind, lifetime: timedelta, **extra: Any
 ) -> tuple[str, dict[str, Any]]:
-    """A signed token and its claims; `sid` ties it to a login session, `gen` to the user's tokens."""
+    """A signed token and its claims; `subject` is the user's public id (never reused)."""
     now = datetime.now(timezone.utc)
-    minutes = (
-        settings.access_token_expire_minutes
-        if kind == "access"
-        else settings.refresh_token_expire_minutes
-    )
     claims: dict[str, Any] = {
         "sub": subject,
         "iat": now,
-        "exp": now + timedelta(minutes=minutes),
+        "exp": now + lifetime,
         "jti": uuid.uuid4().hex,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "typ": kind,
-        "sid": session_id,
-        "gen": generation,
+        **extra,
     }
     token = jwt.encode(claims, required(settings.jwt_secret_key, "JWT_SECRET_KEY"), ALGORITHM)
     return token, claims
@@ -67,8 +63,8 @@ def decode_token(settings: Settings, token: str, kind: TokenKind) -> dict[str, A
         algorithms=[ALGORITHM],
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,
-        options={"require": REQUIRED_CLAIMS},
+        options={"require": REQUIRED_CLAIMS + ([] if kind == "device" else SESSION_CLAIMS)},
     )
     if claims["typ"] != kind:
-        raise jwt.InvalidTokenError(f"expected an {kind} token")
+        raise jwt.InvalidTokenError(f"expected a token of type {kind!r}")
     return claims

@@ -1,15 +1,19 @@
 """Login sessions: access tokens, refresh tokens rotated on use, and revocation.
 
-Every token names its session (`sid`). A session accepts only its latest refresh token: an older
-one coming back means it was stolen, so the whole session (its "family") is revoked.
+Every token names its user by public id (`sub`, never reused) and its session (`sid`). A session
+accepts only its latest refresh token: an older one coming back means it was stolen, so the whole
+session (its "family") is revoked. Rotation is one conditional UPDATE, so of two requests racing
+with the same refresh token at most one wins; the loser looks exactly like a replay (it is one, or
+a client that sent its token twice) and ends the session.
 """
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import jwt
 from pydantic import BaseModel
-from sqlalchemy import Engine, ForeignKey, String, bindparam, select
+from sqlalchemy import Engine, ForeignKey, String, bindparam, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..settings import Settings
@@ -22,7 +26,9 @@ class LoginSession(Base):
     __tablename__ = "login_sessions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Sessions go with their user: deleted by `delete_user`, and by the database where it
+    # enforces foreign keys.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     refresh_jti: Mapped[str] = mapped_column(String(32))
     revoked: Mapped[bool] = mapped_column(default=False)
 
@@ -38,31 +44,35 @@ class InvalidToken(Exception):
     """The token is not (or no longer) valid; callers answer 401 without saying why."""
 
 
-def _issue(settings: Settings, db: Session, user: User, login: LoginSession) -> TokenPair:
-    def token(kind: TokenKind) -> tuple[str, str]:
-        encoded, claims = create_token(
-            settings,
-            subject=user.username,
-            kind=kind,
-            session_id=login.id,
-            generation=user.token_generation,
-        )
-        return encoded, claims["jti"]
+def _new_tokens(settings: Settings, user: User, session_id: str) -> tuple[TokenPair, str]:
+    """Tokens for a session, and the new refresh token's id (the one the session will accept)."""
 
-    access, _ = token("access")
-    refresh, login.refresh_jti = token("refresh")
-    db.commit()
-    return TokenPair(
+    def token(kind: TokenKind, minutes: int) -> tuple[str, dict[str, Any]]:
+        return create_token(
+            settings,
+            subject=user.public_id,
+            kind=kind,
+            lifetime=timedelta(minutes=minutes),
+            sid=session_id,
+            gen=user.token_generation,
+        )
+
+    access, _ = token("access", settings.access_token_expire_minutes)
+    refresh, refresh_claims = token("refresh", settings.refresh_token_expire_minutes)
+    pair = TokenPair(
         access_token=access,
         refresh_token=refresh,
         expires_in=settings.access_token_expire_minutes * 60,
     )
+    return pair, refresh_claims["jti"]
 
 
 def start_session(settings: Settings, db: Session, user: User) -> TokenPair:
-    login = LoginSession(id=uuid.uuid4().hex, user_id=user.id, refresh_jti="")
-    db.add(login)
-    return _issue(settings, db, user, login)
+    session_id = uuid.uuid4().hex
+    tokens, refresh_jti = _new_tokens(settings, user, session_id)
+    db.add(LoginSession(id=session_id, user_id=user.id, refresh_jti=refresh_jti))
+    db.commit()
+    return tokens
 
 
 def _claims(settings: Settings, token: str, kind: TokenKind) -> dict[str, Any]:
@@ -76,7 +86,7 @@ def _check(claims: dict[str, Any], user: User | None, login_revoked: bool) -> Us
     """The token's user, if the session and the account still accept the token."""
     if user is None or login_revoked or user.disabled:
         raise InvalidToken("session ended or user disabled")
-    if claims["sub"] != user.username or claims["gen"] != user.token_generation:
+    if claims["sub"] != user.public_id or claims["gen"] != user.token_generation:
         raise InvalidToken("token revoked")
     return user
 
@@ -115,11 +125,26 @@ def _verified(
 
 def refresh_session(settings: Settings, db: Session, refresh_token: str) -> TokenPair:
     user, login, claims = _verified(settings, db, refresh_token, "refresh")
-    if claims["jti"] != login.refresh_jti:
-        login.revoked = True  # a replayed refresh token: end the whole family
+    tokens, new_jti = _new_tokens(settings, user, login.id)
+    # Check and rotate in one statement: a read-compare-write would let two requests both win.
+    rotated = db.connection().execute(
+        update(LoginSession)
+        .where(
+            LoginSession.id == login.id,
+            LoginSession.refresh_jti == claims["jti"],
+            LoginSession.revoked.is_(False),
+        )
+        .values(refresh_jti=new_jti)
+    )
+    if rotated.rowcount != 1:
+        # A replayed refresh token, or the loser of a race: end the whole family.
+        db.connection().execute(
+            update(LoginSession).where(LoginSession.id == login.id).values(revoked=True)
+        )
         db.commit()
         raise InvalidToken("refresh token reused")
-    return _issue(settings, db, user, login)
+    db.commit()
+    return tokens
 
 
 def end_session(db: Session, session_id: str) -> None:
@@ -127,3 +152,10 @@ def end_session(db: Session, session_id: str) -> None:
     if login is not None:
         login.revoked = True
         db.commit()
+
+
+def delete_user(db: Session, user: User) -> None:
+    """Remove an account and every session it had; a later account of that name starts afresh."""
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.delete(user)
+    db.commit()

@@ -4,9 +4,11 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from .auth_routes import busy, too_many_attempts
 from .deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from .devices import ClientDep
+from .login import LoginBusy, LoginLocked, LoginRefused, check_current_password
 from .passwords import PasswordRejected
-from .security import verify_password
 from .users import User, UserError, disable_user, get_user, revoke_all_tokens, set_password
 
 router = APIRouter(tags=["users"], responses={401: {}})
@@ -27,14 +29,27 @@ def read_me(user: CurrentUser) -> UserOut:
     return UserOut(username=user.username, role=user.role)
 
 
-@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT, responses={422: {}})
+@router.post(
+    "/users/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={422: {}, 429: {}, 503: {}},
+)
 def change_password(
-    change: PasswordChange, user: CurrentUser, db: SessionDep, settings: SettingsDep
+    change: PasswordChange,
+    user: CurrentUser,
+    db: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
 ) -> None:
     """Change your password; every session of yours ends, this one included."""
-    matches, _ = verify_password(change.current_password, user.password_hash)
-    if not matches:
-        raise HTTPException(422, "current password is wrong")
+    try:
+        check_current_password(settings, db, client, user, change.current_password)
+    except LoginRefused:
+        raise HTTPException(422, "current password is wrong") from None
+    except LoginLocked:
+        raise too_many_attempts(settings) from None
+    except LoginBusy:
+        raise busy() from None
     try:
         own = db.get_one(User, user.id)  # CurrentUser was read in a session of its own
         set_password(db, own, change.new_password, min_length=settings.password_min_length)
