@@ -2,10 +2,13 @@
 {%- set scheme = cookiecutter.weather_api_auth %}
 
 {% if scheme == "http_basic" %}import base64
-{% endif %}import time
+{% endif %}import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 {%- if scheme != "none" %}
 from fastagency.api.openapi.security import {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}
 {%- endif %}
@@ -221,3 +224,56 @@ def test_unreachable_api_description_is_a_clear_error(monkeypatch: pytest.Monkey
 
     with pytest.raises(WeatherAPIError, match="cannot load the weather API description"):
         create_weather_api(Settings())
+
+
+def document_digest(server: LocalServer) -> str:
+    served = requests.get(f"{server.url}/openapi.json", timeout=5)
+    return hashlib.sha256(served.content).hexdigest()
+
+
+def test_later_runs_reuse_the_client_without_fetching_the_document_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = create_fake_weather_api()  # a new server: this process has no client for it yet
+    with serve(app) as url:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
+        first = create_weather_api(Settings())
+        second = create_weather_api(Settings())
+        forecast = second.get_function("get_daily_weather_daily_get")(city="Zagreb")
+
+    assert second is first
+    assert app.state.documents_served == 1
+    assert forecast["city"] == "Zagreb"
+
+
+def test_runs_starting_together_build_one_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_fake_weather_api()
+    with serve(app) as url, ThreadPoolExecutor(max_workers=8) as pool:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
+        clients = list(pool.map(lambda _: create_weather_api(Settings()), range(8)))
+
+    assert all(client is clients[0] for client in clients)
+    assert app.state.documents_served == 1
+
+
+def test_document_with_the_pinned_digest_is_used(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    monkeypatch.setenv("WEATHER_OPENAPI_SHA256", document_digest(weather_api).upper())
+
+    assert daily_forecast("Zagreb")["city"] == "Zagreb"
+
+
+def test_document_other_than_the_pinned_one_is_refused(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    pinned = hashlib.sha256(b"the document as it was reviewed").hexdigest()
+    monkeypatch.setenv("WEATHER_OPENAPI_SHA256", pinned)
+
+    with pytest.raises(WeatherAPIError) as refusal:
+        create_weather_api(Settings())
+
+    assert str(refusal.value) == (
+        f"WEATHER_OPENAPI_URL document refused: its SHA-256 is {document_digest(weather_api)}, "
+        f"but WEATHER_OPENAPI_SHA256 pins {pinned}"
+    )
