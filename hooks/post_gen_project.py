@@ -106,16 +106,15 @@ def setup_commands(
     python = base_interpreter(str(answers["python_version"]))
     venv = str(venv_python(project))
     if uv:
-        # --seed puts pip in the venv too, for users who go on with pip.
+        # --seed puts pip in the venv too, for users who go on with pip. uv.lock pins every
+        # version installed here; committed, it gives a clone and CI the same (`uv sync --locked`).
         steps = [
             (
                 "create .venv (uv)",
                 [uv, "venv", "--quiet", "--seed", "--allow-existing", "--python", python, ".venv"],
             ),
-            (
-                "install the project (uv)",
-                [uv, "pip", "install", "--quiet", "--python", venv, "-e", ".[dev]"],
-            ),
+            ("lock the dependencies (uv.lock)", [uv, "lock", "--quiet"]),
+            ("install the project (uv)", [uv, "sync", "--quiet", "--locked", "--extra", "dev"]),
         ]
     else:
         steps = [

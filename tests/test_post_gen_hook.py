@@ -87,6 +87,7 @@ def test_setup_steps_follow_the_choice() -> None:
     assert step_names("skip", uv="/bin/uv") == []
     assert step_names("install_only", uv="/bin/uv") == [
         "create .venv (uv)",
+        "lock the dependencies (uv.lock)",
         "install the project (uv)",
     ]
     assert step_names("install_and_test", uv="/bin/uv")[-1] == "run the tests"
