@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "{{ cookiecutter.project_slug }}-api"
     access_token_expire_minutes: int = 15
     refresh_token_expire_minutes: int = 7 * 24 * 60
-    database_url: str = "sqlite:///users.db"
+    # In a git-ignored folder, created owner-only (api/db.py); relative to the working directory.
+    database_url: str = "sqlite:///data/users.db"
     password_min_length: int = 8
     # Sign-in throttling (api/login.py): failed password checks per client address, per account
     # from untrusted clients and per trusted device, within a window; argon2 slots shared by
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
     log_workflow_results: bool = False  # FastAgency logs each whole result at INFO otherwise
+    max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
 {%- endif %}
 
 

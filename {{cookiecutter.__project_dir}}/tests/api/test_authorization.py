@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
-from {{ cookiecutter.project_slug }}.api.app import InsecureSecretError, create_app
+from {{ cookiecutter.project_slug }}.api.app import create_app
+from {{ cookiecutter.project_slug }}.api.signing_key import InsecureSecretError
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from .conftest import AddWorkflow, MakeUser, bearer, login

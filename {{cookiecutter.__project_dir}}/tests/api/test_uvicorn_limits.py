@@ -1,0 +1,161 @@
+"""The service under a real uvicorn process: what a huge body costs it, and what its log shows."""
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ..conftest import PROJECT_ROOT
+from .conftest import SIGNING_KEY
+
+BODY_MEGABYTES = 200
+MEGABYTE = b"a" * 1024 * 1024
+# Far below the body's size: holding it in memory once (let alone parsing it) exceeds this.
+MAX_PEAK_GROWTH_KILOBYTES = 50 * 1024
+START_ATTEMPTS = 300  # polls of /health, 0.1 s apart
+
+
+@dataclass
+class UvicornProcess:
+    port: int
+    pid: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def peak_memory_kilobytes(self) -> int:
+        """The process's peak resident memory so far (VmHWM: memory freed since still counts)."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(line.split()[1])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def uvicorn_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornProcess]:
+    """`uvicorn <slug>.api.app:app` in production mode on loopback, its output in a file."""
+    folder = tmp_path_factory.mktemp("uvicorn")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "ENVIRONMENT": "production",
+        "JWT_SECRET_KEY": SIGNING_KEY,
+        "DATABASE_URL": f"sqlite:///{folder / 'users.db'}",
+    }
+    app = "{{ cookiecutter.project_slug }}.api.app:app"
+    log = folder / "uvicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = UvicornProcess(port, process.pid, log)
+    try:
+        for _ in range(START_ATTEMPTS):
+            try:
+                if httpx.get(f"{server.url}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"uvicorn did not start:\n{log.read_text()[-3000:]}")
+        assert process.poll() is None, log.read_text()[-3000:]
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def post_streamed(port: int, path: str, head: dict[str, str], chunks: Iterator[bytes]) -> bytes:
+    """POST a body chunk by chunk on a raw socket; stop sending once the server has answered.
+
+    An HTTP client would insist on sending the whole body, or fail with a broken pipe when the
+    server hangs up mid-body, before showing the answer that came first.
+    """
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in head.items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        for chunk in chunks:
+            answered, _, _ = select.select([connection], [], [], 0)
+            if answered:
+                break
+            try:
+                connection.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        return connection.recv(65536)
+
+
+def chunked(body: Iterator[bytes]) -> Iterator[bytes]:
+    """HTTP/1.1 chunked framing: the server learns the body's size only by reading it."""
+    for piece in body:
+        yield f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    yield b"0\r\n\r\n"
+
+
+def json_refresh_request(megabytes: int) -> Iterator[bytes]:
+    yield b'{"refresh_token": "'
+    for _ in range(megabytes):
+        yield MEGABYTE
+    yield b'"}'
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        {"Transfer-Encoding": "chunked"},
+        {"Content-Length": str(BODY_MEGABYTES * len(MEGABYTE) + 21)},
+    ],
+    ids=["chunked", "content-length"],
+)
+def test_200_megabyte_body_to_token_refresh_is_refused_without_growing_memory(
+    uvicorn_process: UvicornProcess, framing: dict[str, str]
+) -> None:
+    # A small bad request first, so the baseline includes what any first request allocates.
+    assert httpx.post(f"{uvicorn_process.url}/token/refresh", json={}).status_code == 422
+    before = uvicorn_process.peak_memory_kilobytes()
+    body = json_refresh_request(BODY_MEGABYTES)
+    if "Transfer-Encoding" in framing:
+        body = chunked(body)
+
+    answer = post_streamed(
+        uvicorn_process.port,
+        "/token/refresh",
+        {"Content-Type": "application/json", **framing},
+        body,
+    )
+
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert uvicorn_process.peak_memory_kilobytes() - before < MAX_PEAK_GROWTH_KILOBYTES
+
+
+def test_access_log_carries_no_query_strings(uvicorn_process: UvicornProcess) -> None:
+    secret = "a-token-someone-put-in-a-url"  # pragma: allowlist secret
+
+    response = httpx.get(f"{uvicorn_process.url}/health", params={"access_token": secret})
+
+    assert response.status_code == 200
+    log = uvicorn_process.log.read_text()
+    assert '"GET /health HTTP/1.1" 200' in log
+    assert secret not in log and "access_token" not in log
