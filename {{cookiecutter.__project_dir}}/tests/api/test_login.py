@@ -72,7 +72,7 @@ def test_missing_form_fields_are_a_validation_error(
     assert client.post("/token", data=form).status_code == 422
 
 
-def test_repeated_failures_lock_the_account_from_any_address(
+def test_repeated_failures_lock_the_account_for_clients_that_never_signed_in_to_it(
     app: object, make_user: MakeUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     make_user()
