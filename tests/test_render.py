@@ -109,7 +109,9 @@ def test_credential_variables_are_declared_everywhere(
     assert sorted(secrets) == sorted(["OPENAI_API_KEY", *variables])
     for variable in [*variables, "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"]:
         assert f"\n{variable}=" in env_example
-    declared = [line for line in env_example.splitlines() if line.startswith("WEATHER_API_")]
+    # Other WEATHER_API_ settings (WEATHER_API_BASE_URL) are not credentials.
+    credentials = {f"WEATHER_API_{part}" for part in ("KEY", "TOKEN", "USERNAME", "PASSWORD")}
+    declared = [line for line in env_example.splitlines() if line.split("=")[0] in credentials]
     assert declared == [f"{variable}=" for variable in variables]
 
 
@@ -139,9 +141,11 @@ def test_console_only_project_has_no_service(render: Render) -> None:
         "pwdlib",
         "sqlalchemy",
         "fastapi,server",
-        "[project.scripts]",
     ):
         assert service_dependency not in pyproject
+    # The console script stays (`openapi`), without the service's `users` commands.
+    assert f'{DEFAULT_SLUG} = "{DEFAULT_SLUG}.cli:main"' in pyproject
+    assert "add_user_commands" not in (project / DEFAULT_SLUG / "cli.py").read_text()
     assert "JWT_SECRET_KEY" not in (project / ".env").read_text()
     assert "uvicorn" not in (project / "README.md").read_text()
 
