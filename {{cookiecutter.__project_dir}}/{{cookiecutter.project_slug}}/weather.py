@@ -11,11 +11,10 @@
 }[scheme] %}
 
 from typing import Any
-{% if scheme == "oauth2_password" %}
-import requests
-{%- endif %}
 {%- if security_class %}
-from fastagency.api.openapi.security import {{ security_class }}
+
+{% if scheme == "oauth2_password" %}import requests
+{% endif %}from fastagency.api.openapi.security import {{ security_class }}
 {%- endif %}
 
 from .clients.openapi import (
