@@ -63,11 +63,10 @@ class Settings(BaseSettings):
     workflow_start_timeout_seconds: int = 60  # reservation to first message
     workflow_input_timeout_seconds: float = 300  # a question's wait for its answer
     workflow_session_check_seconds: float = 10  # a logout or disabled account ends runs this fast
-    workflow_max_running: int = 16  # threads for workflows, in total
+    workflow_max_running: int = 32  # threads for workflows, in total
     workflow_max_running_per_user: int = 3
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
-    log_workflow_results: bool = False  # FastAgency logs each whole result at INFO otherwise
     max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
 {%- endif %}
 

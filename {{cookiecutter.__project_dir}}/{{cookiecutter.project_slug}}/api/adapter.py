@@ -12,7 +12,7 @@
   runs: a logout, a disabled account or an expired access token ends it (close code 1008).
 - The authenticated user name reaches the workflow as params["user"].
 - A workflow's exception reaches the client as a generic message with an incident id; the
-  details go to the server log. Neither parameters nor results are logged.
+  details go to the server log. Parameters are never logged.
 - A completed workflow closes its websocket with 1000; any other close carries a reason and an
   incident id that the server log explains.
 """
@@ -58,20 +58,6 @@ def new_incident() -> str:
 def failure_text(incident: str) -> str:
     """What the client is told of a failed workflow: no details, an id to find them in the log."""
     return f"The workflow failed (incident {incident})."
-
-
-class _WithoutWorkflowResults(logging.Filter):
-    """Drops the INFO line in which FastAgency's AG2 runtime logs each workflow's whole result
-    (answers meant for one user, in the server log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from_runtime = record.pathname.replace("\\", "/").endswith("fastagency/runtimes/ag2/ag2.py")
-        return not (from_runtime and record.funcName == "run" and record.levelno < logging.WARNING)
-
-
-WITHOUT_WORKFLOW_RESULTS = _WithoutWorkflowResults()
-# FastAgency's get_logger gives every module this one logger.
-FASTAGENCY_LOGGER = logging.getLogger("fastagency.logging")
 
 
 class WorkflowStartRequest(BaseModel):
@@ -126,10 +112,6 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         self._sockets: dict[str, WorkflowSocket] = {}
         self._incidents: dict[str, str] = {}
         self._lock = threading.Lock()
-        if settings.log_workflow_results:
-            FASTAGENCY_LOGGER.removeFilter(WITHOUT_WORKFLOW_RESULTS)
-        else:
-            FASTAGENCY_LOGGER.addFilter(WITHOUT_WORKFLOW_RESULTS)
         super().__init__(provider, get_user_id=get_user_id)
 
     def workflows_for(self, user: User) -> list[str]:
