@@ -1,13 +1,18 @@
 """Finish the rendered project: prune unselected parts, write .env, git init, install, test.
 
 Cookiecutter runs this in the new project folder with the answers rendered in below; copier runs
-it as a task with the answers as JSON in argv[1], three times during `copier update`, so every
-step is idempotent. A failing setup step never deletes the project: it says what failed and the
-command to retry. Set TEMPLATE_SETUP_STRICT=1 to make such failures fatal (the template's CI).
+it as a task with the answers as JSON in argv[1] (and "update" in argv[2] during `copier update`).
+Updates run it on throwaway renders too: copier renders the old and the new template version
+into scratch folders, cruft does the same for `cruft update` and `cruft diff`. There it only
+prunes, so that the diff between two renders holds template changes and nothing else (no .env
+with a fresh key, no .git, no install). A failing setup step never deletes the project: it says
+what failed and the command to retry. Set TEMPLATE_SETUP_STRICT=1 to make such failures fatal
+(the template's CI).
 """
 
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -18,14 +23,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# Folders that exist only for some answers (cookiecutter cannot skip folders by name), by their
-# path in the template: "{project_slug}" stands for the package folder.
-OPTIONAL_FOLDERS: dict[str, Callable[[dict[str, object]], bool]] = {
+# Files and folders that exist only for some answers (cookiecutter cannot skip folders by name),
+# by their path in the template: "{project_slug}" stands for the package folder.
+OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
     "{project_slug}/api": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/api": lambda answers: answers["service"] == "fastapi_oauth2",
+    # Proprietary code ships no license: all rights reserved.
+    "LICENSE": lambda answers: answers["license"] != "Proprietary",
 }
 STRICT_VARIABLE = "TEMPLATE_SETUP_STRICT"
+# What cruft reads to update a project; `cruft create` writes it, cookiecutter does not.
+CRUFT_FILE = ".cruft.json"
 
 
 def load_answers() -> dict[str, object]:
@@ -35,17 +44,89 @@ def load_answers() -> dict[str, object]:
     return dict(json.loads(r"""{{ cookiecutter | tojson }}"""))
 
 
-def folders_to_remove(answers: dict[str, object]) -> list[str]:
+def paths_to_remove(answers: dict[str, object]) -> list[str]:
     return [
-        folder.format(project_slug=answers["project_slug"])
-        for folder, wanted in OPTIONAL_FOLDERS.items()
+        path.format(project_slug=answers["project_slug"])
+        for path, wanted in OPTIONAL_PATHS.items()
         if not wanted(answers)
     ]
 
 
 def prune(project: Path, answers: dict[str, object]) -> None:
-    for folder in folders_to_remove(answers):
-        shutil.rmtree(project / folder, ignore_errors=True)
+    for name in paths_to_remove(answers):
+        path = project / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def git_output(folder: Path, *arguments: str) -> str | None:
+    """What a git command prints in `folder`; None when git is missing or the command fails."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    result = subprocess.run(
+        [git, *arguments], cwd=folder, capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def is_scratch_render(project: Path, answers: dict[str, object], updating: bool) -> bool:
+    """Whether `project` is a render an update tool diffs and deletes, not one someone keeps.
+
+    Cruft, the only tool that puts `_commit` in the answers, renders both template versions for
+    `cruft update` and `cruft diff` into fresh temporary folders (tempfile's tmpXXXXXXXX), and
+    `cruft create` where the user asked. `copier update` works only in a git project with every
+    file committed, and renders its two scratch copies into folders git does not track.
+    """
+    if "_commit" in answers:
+        scratch = project.resolve().parent
+        return scratch.parent == Path(tempfile.gettempdir()).resolve() and bool(
+            re.fullmatch(r"tmp[a-z0-9_]{8}", scratch.name)
+        )
+    if updating:
+        return not git_output(project, "ls-files", "--", ".")
+    return False
+
+
+def template_origin(answers: dict[str, object]) -> tuple[str, str | None]:
+    """Where cruft finds the template again, and its commit when it is a git repository.
+
+    Cookiecutter's answers hold the template as typed (`_template`) and the folder it rendered
+    from (`_repo_dir`): the same local folder, or its clone of a URL (gh: abbreviations too).
+    """
+    folder = Path(str(answers["_repo_dir"]))
+    if not folder.is_absolute():
+        # Typed relative to the shell's folder; the hook runs in the project folder.
+        folder = Path(os.environ.get("PWD", os.getcwd())) / folder
+    folder = folder.resolve()
+    top_level = git_output(folder, "rev-parse", "--show-toplevel")
+    is_repository = top_level is not None and Path(top_level).resolve() == folder
+    commit = git_output(folder, "rev-parse", "HEAD") if is_repository else None
+    if answers["_template"] == answers["_repo_dir"]:
+        return str(folder), commit
+    url = git_output(folder, "remote", "get-url", "origin") if is_repository else None
+    return url or str(answers["_template"]), commit
+
+
+def write_cruft_file(project: Path, answers: dict[str, object]) -> None:
+    """Record the answers as `cruft create` would, so `cruft update` works without `cruft link`
+    (which records the template's defaults, not the answers this project was made with)."""
+    template, commit = template_origin(answers)
+    chosen = {name: value for name, value in answers.items() if not name.startswith("_")}
+    record = {
+        "template": template,
+        "commit": commit,
+        "checkout": answers["_checkout"],
+        "context": {"cookiecutter": {**chosen, "_template": template, "_commit": commit}},
+        "directory": None,
+        # Never diffed nor patched, whatever a render holds: the project's own secrets.
+        "skip": [".env"],
+    }
+    # cruft's own layout, so that its rewrite after each update changes only what changed.
+    text = json.dumps(record, ensure_ascii=False, indent=2, separators=(",", ": "))
+    (project / CRUFT_FILE).write_text(text + "\n")
 
 
 def write_env_file(project: Path) -> None:
@@ -188,6 +269,12 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
     setup = answers["post_generation_setup"]
     if setup == "skip":
         lines.append('  python3 -m venv .venv && .venv/bin/pip install -e ".[dev]"')
+    # The hooks check what a commit adds: installed before the first commit, they would check
+    # every generated file at once and block it.
+    lines += [
+        '  git add -A && git commit -m "Initial commit"',
+        "  .venv/bin/pre-commit install",
+    ]
     left_out = "   (all tests: setup left out the static checks)"
     lines += [
         f"  .venv/bin/pytest{left_out if setup == 'install_and_test' else ''}",
@@ -201,11 +288,33 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
     return "\n".join(lines)
 
 
+def update_summary(project: Path) -> str:
+    return "\n".join(
+        [
+            "",
+            f"Template update merged into {project}",
+            "Next:",
+            f"  cd {project}",
+            "  git status && git diff    (resolve any conflict marked <<<<<<<)",
+            '  git add -A && git commit -m "Update from the template"',
+            '  .venv/bin/pip install -e ".[dev]"    (if pyproject.toml changed)',
+        ]
+    )
+
+
 def main() -> int:
     answers = load_answers()
+    updating = sys.argv[2:3] == ["update"]
     project = Path.cwd()
     prune(project, answers)
+    if is_scratch_render(project, answers, updating):
+        return 0
     write_env_file(project)
+    if updating:
+        print(update_summary(project))
+        return 0
+    if "_repo_dir" in answers:  # rendered by cookiecutter, which records nothing itself
+        write_cruft_file(project, answers)
     ok = git_init(project)
     with tempfile.TemporaryDirectory(prefix="uv-for-setup-") as scratch:
         uv = fetched_uv = None

@@ -19,6 +19,8 @@ QUESTION_NAMES = [name for name in QUESTIONS if not name.startswith("_")]
 COPIER_CONFIG = yaml.safe_load((TEMPLATE_DIR / "copier.yml").read_text())
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.__project_dir}}"
 ANSWERS_FILE = ".copier-answers.yml"
+# Cookiecutter's record of the answers and template commit, for `cruft update`.
+CRUFT_FILE = ".cruft.json"
 DEFAULT_SLUG = "weather_agent"
 AUTH_SCHEMES = QUESTIONS["weather_api_auth"]
 # README's generate command; tests run it with this checkout in place of the path.
@@ -84,7 +86,8 @@ def rendered_files(project: Path) -> list[Path]:
 
 
 def project_tree(project: Path) -> dict[str, bytes]:
-    """Every rendered file's content by its path in the project (copier's answers file aside).
+    """Every rendered file's content by its path in the project (the answers file each tool
+    writes for its updates aside: copier's, cruft's).
 
     The JWT signing key the hook generates into .env differs per project by design.
     """
@@ -93,7 +96,7 @@ def project_tree(project: Path) -> dict[str, bytes]:
             rb"(?m)^JWT_SECRET_KEY=.+$", b"JWT_SECRET_KEY=<generated>", path.read_bytes()
         )
         for path in rendered_files(project)
-        if path.relative_to(project).as_posix() != ANSWERS_FILE
+        if path.relative_to(project).as_posix() not in {ANSWERS_FILE, CRUFT_FILE}
     }
 
 

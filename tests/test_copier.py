@@ -3,9 +3,7 @@ same answers, and brings later template versions into a project that has local e
 
 import keyword
 import os
-import shutil
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from .helpers import (
     ANSWERS_FILE,
     AUTH_SCHEMES,
     COPIER_CONFIG,
-    NOT_RENDERED,
+    CRUFT_FILE,
     QUESTION_NAMES,
     QUESTIONS,
     TEMPLATE_DIR,
@@ -32,6 +30,17 @@ from .helpers import (
     project_tree,
     run,
     tool,
+)
+from .template_versions import (
+    GIT_IDENTITY,
+    LOCAL_EDIT,
+    V2_SECTION,
+    assert_update_merged,
+    changed_paths,
+    commit_generated_project,
+    edit_description,
+    git,
+    make_template_repository,
 )
 
 pre_gen = load_hook("pre_gen_project")
@@ -293,73 +302,32 @@ def test_both_tools_render_identical_projects(tmp_path: Path, chosen: dict[str, 
     assert f"weather_api_auth: {chosen['weather_api_auth']}\n" in recorded
     assert "_src_path: " in recorded and "_commit: " in recorded
     assert not (tmp_path / "out" / "weather_agent" / ANSWERS_FILE).exists()
+    # Only cookiecutter's hook writes cruft's file: copier keeps its own answers file.
+    assert (tmp_path / "out" / "weather_agent" / CRUFT_FILE).is_file()
+    assert not (copied / CRUFT_FILE).exists()
 
 
 # Updates: a git repository of the template with two versions.
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Test",
-    "GIT_AUTHOR_EMAIL": "template-test@example.invalid",
-    "GIT_COMMITTER_NAME": "Template Test",
-    "GIT_COMMITTER_EMAIL": "template-test@example.invalid",
-}
-V2_SECTION = "## Added in template v2\n"
-LOCAL_EDIT = "My own words about this agent."
-
-
-def git(cwd: Path, *arguments: str) -> str:
-    result = run(["git", *arguments], cwd, env={**os.environ, **GIT_IDENTITY})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
 
 @pytest.fixture(scope="module")
 def template_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This template's working tree as a git repository: tag v1, then v2 adds a README section."""
-    repository = tmp_path_factory.mktemp("template") / "repository"
-    shutil.copytree(TEMPLATE_DIR, repository, ignore=shutil.ignore_patterns(".git", *NOT_RENDERED))
-    git(repository, "init", "--quiet")
-    git(repository, "add", "--all")
-    git(repository, "commit", "--quiet", "-m", "Template v1")
-    git(repository, "tag", "v1")
-    readme = repository / "{{cookiecutter.__project_dir}}" / "README.md"
-    readme.write_text(readme.read_text() + "\n" + V2_SECTION)
-    git(repository, "commit", "--quiet", "--all", "-m", "Template v2")
-    git(repository, "tag", "v2")
-    return repository
+    return make_template_repository(tmp_path_factory.mktemp("template") / "repository")
 
 
-def copier_update(project: Path, *data: str) -> float:
-    """`copier update` to the newest tag; return its duration."""
+def copier_update(project: Path, *data: str) -> str:
+    """`copier update` to the newest tag; return what it printed."""
     data_options = [option for item in data for option in ("--data", item)]
-    started = time.monotonic()
     result = run(
         [tool("copier"), "update", "--trust", "--defaults", *data_options],
         project,
         env={**os.environ, **GIT_IDENTITY},
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return elapsed
+    return result.stdout + result.stderr
 
 
-def edit_description(project: Path) -> None:
-    readme = project / "README.md"
-    description = QUESTIONS["description"]
-    assert f"\n{description}\n" in readme.read_text()
-    readme.write_text(readme.read_text().replace(description, LOCAL_EDIT))
-    git(project, "commit", "--quiet", "--all", "-m", "Local edit")
-
-
-def assert_update_merged(project: Path) -> None:
-    readme = (project / "README.md").read_text()
-    assert readme.endswith(V2_SECTION), "the template's change did not arrive"
-    assert LOCAL_EDIT in readme, "the local edit was lost"
-    assert "<<<<<<<" not in readme and not list(project.rglob("*.rej"))
-    assert "_commit: v2\n" in (project / ANSWERS_FILE).read_text()
-
-
-def test_update_brings_v2_keeps_local_edits_and_follows_changed_answers(
+def test_update_brings_v2_keeps_local_edits_and_secrets_and_says_so_once(
     template_repository: Path, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
@@ -371,16 +339,33 @@ def test_update_brings_v2_keeps_local_edits_and_follows_changed_answers(
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert V2_SECTION not in (project / "README.md").read_text()
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Generated from template v1")
+    commit_generated_project(project)
     edit_description(project)
+    env_file = (project / ".env").read_bytes()
 
-    elapsed = copier_update(project)
-    print(f"copier update v1 -> v2: {elapsed:.1f} s")
+    output = copier_update(project)
 
     assert_update_merged(project)
-    assert (project / ".devcontainer" / "devcontainer.json").is_file()
-    git(project, "commit", "--quiet", "--all", "-m", "Template v2")
+    assert "_commit: v2\n" in (project / ANSWERS_FILE).read_text()
+    assert changed_paths(project) == {"README.md", ANSWERS_FILE}
+    assert (project / ".env").read_bytes() == env_file, "the update changed a secret"
+    # Copier runs the hook in two scratch renders too: only the project's run may speak.
+    assert output.count("Template update merged into") == 1, output
+    assert f"Template update merged into {project}\n" in output
+    assert "Ready" not in output
+
+
+def test_update_follows_changed_answers(template_repository: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    result = copier_copy(
+        project,
+        "post_generation_setup=skip",
+        options=("--vcs-ref=v2",),
+        template=template_repository,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    commit_generated_project(project)
+    edit_description(project)
 
     copier_update(project, "use_devcontainer=false")
     assert not (project / ".devcontainer").exists()
@@ -400,8 +385,7 @@ def test_cookiecutter_project_adopts_copier_as_its_readme_says(
     template_v1 = tmp_path / "template-v1"
     git(tmp_path, "clone", "--quiet", "--branch", "v1", str(template_repository), str(template_v1))
     project = cookiecutter_cli(tmp_path / "out", "post_generation_setup=skip", template=template_v1)
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "-m", "Generated by cookiecutter from template v1")
+    commit_generated_project(project)
     edit_description(project)
     readme = (project / "README.md").read_text()
     assert "copier copy --trust --overwrite --vcs-ref" in readme
@@ -422,3 +406,4 @@ def test_cookiecutter_project_adopts_copier_as_its_readme_says(
     copier_update(project)
 
     assert_update_merged(project)
+    assert "_commit: v2\n" in (project / ANSWERS_FILE).read_text()

@@ -15,10 +15,10 @@ post_gen = load_hook("post_gen_project")
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.__project_dir}}"
 
 
-def test_every_optional_folder_exists_in_the_template() -> None:
-    for folder in post_gen.OPTIONAL_FOLDERS:
-        in_template = folder.format(project_slug="{{cookiecutter.project_slug}}")
-        assert (PROJECT_TEMPLATE / in_template).is_dir(), f"the manifest names a missing {folder}"
+def test_every_optional_path_exists_in_the_template() -> None:
+    for path in post_gen.OPTIONAL_PATHS:
+        in_template = path.format(project_slug="{{cookiecutter.project_slug}}")
+        assert (PROJECT_TEMPLATE / in_template).exists(), f"the manifest names a missing {path}"
 
 
 @pytest.mark.parametrize(
@@ -27,21 +27,22 @@ def test_every_optional_folder_exists_in_the_template() -> None:
         ({}, []),
         ({"use_devcontainer": False}, [".devcontainer"]),
         ({"service": "none"}, ["weather_agent/api", "tests/api"]),
+        ({"license": "Proprietary"}, ["LICENSE"]),
+        ({"license": "Apache-2.0"}, []),
     ],
 )
-def test_folders_to_remove_follow_the_answers(
-    choices: dict[str, object], removed: list[str]
-) -> None:
-    assert post_gen.folders_to_remove(answers(**choices)) == removed
+def test_paths_to_remove_follow_the_answers(choices: dict[str, object], removed: list[str]) -> None:
+    assert post_gen.paths_to_remove(answers(**choices)) == removed
 
 
-def test_prune_removes_only_unselected_folders_and_can_run_again(tmp_path: Path) -> None:
+def test_prune_removes_only_unselected_paths_and_can_run_again(tmp_path: Path) -> None:
     (tmp_path / ".devcontainer").mkdir()
     (tmp_path / ".devcontainer" / "devcontainer.json").write_text("{}")
+    (tmp_path / "LICENSE").write_text("")
     (tmp_path / "pyproject.toml").write_text("")
 
     for _ in range(2):  # copier runs tasks more than once during an update
-        post_gen.prune(tmp_path, answers(use_devcontainer=False))
+        post_gen.prune(tmp_path, answers(use_devcontainer=False, license="Proprietary"))
 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pyproject.toml"]
 
@@ -254,5 +255,9 @@ def test_summary_gives_the_next_commands(service: str) -> None:
     text = post_gen.summary(Path("/p"), answers(service=service), ok=True)
 
     assert "Ready: /p" in text and ".venv/bin/pytest   (all tests" in text
+    # Hooks installed before the first commit would check every generated file and block it.
+    lines = text.splitlines()
+    commit = lines.index('  git add -A && git commit -m "Initial commit"')
+    assert lines[commit + 1] == "  .venv/bin/pre-commit install"
     assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
     assert ("uvicorn weather_agent.api.app:app" in text) is (service == "fastapi_oauth2")

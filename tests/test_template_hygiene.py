@@ -1,5 +1,5 @@
 """Nothing dead in the template: every file in it is rendered for some answer, nothing else
-appears, and the hook's folder manifest is exactly the folders that come and go with answers."""
+appears, and the hook's manifest is exactly the files and folders that come and go with answers."""
 
 from pathlib import Path
 
@@ -8,6 +8,7 @@ from jinja2 import Environment, StrictUndefined
 
 from .helpers import (
     ANSWERS_FILE,
+    CRUFT_FILE,
     DEFAULT_SLUG,
     PROJECT_TEMPLATE,
     QUESTION_NAMES,
@@ -21,7 +22,9 @@ from .helpers import (
 )
 
 post_gen = load_hook("post_gen_project")
-HOOK_FILES = {".env"}  # written by the post-generation hook, not rendered from a template file
+# Written by the post-generation hook, not rendered from a template file (cruft's record of the
+# answers: under cookiecutter only).
+HOOK_FILES = {".env", CRUFT_FILE}
 NAMES = Environment(undefined=StrictUndefined, keep_trailing_newline=True)
 
 
@@ -95,8 +98,11 @@ def test_every_template_file_is_rendered_and_nothing_else_appears(
         present = files_in(project)
         assert present - set(landed) == HOOK_FILES, f"unexpected files for {chosen}"
         for path in set(landed) - present:
-            pruned = post_gen.folders_to_remove(chosen)
-            assert any(path.startswith(f"{folder}/") for folder in pruned), (path, chosen)
+            pruned = post_gen.paths_to_remove(chosen)
+            assert any(path == name or path.startswith(f"{name}/") for name in pruned), (
+                path,
+                chosen,
+            )
         reached |= {landed[path] for path in present & set(landed)}
 
     # Copier renders the same files, plus the answers file, whose name renders empty under
@@ -120,26 +126,27 @@ def test_every_template_file_is_rendered_and_nothing_else_appears(
     assert not dead, f"never rendered for any answer: {sorted(map(str, dead))}"
 
 
-def test_optional_folder_manifest_matches_the_tree(
+def test_optional_path_manifest_matches_the_tree(
     renders: list[tuple[dict[str, object], Path]],
 ) -> None:
-    for folder in post_gen.OPTIONAL_FOLDERS:
-        in_template = folder.format(project_slug="{{cookiecutter.project_slug}}")
-        assert (PROJECT_TEMPLATE / in_template).is_dir(), f"the manifest names a missing {folder}"
+    for path in post_gen.OPTIONAL_PATHS:
+        in_template = path.format(project_slug="{{cookiecutter.project_slug}}")
+        assert (PROJECT_TEMPLATE / in_template).exists(), f"the manifest names a missing {path}"
     # The renders all use the default slug.
     manifest = {
-        folder.format(project_slug=DEFAULT_SLUG): wanted
-        for folder, wanted in post_gen.OPTIONAL_FOLDERS.items()
+        path.format(project_slug=DEFAULT_SLUG): wanted
+        for path, wanted in post_gen.OPTIONAL_PATHS.items()
     }
 
     folders = [folders_in(project) for _, project in renders]
     varying = set.union(*folders) - set.intersection(*folders)
     outermost = {folder for folder in varying if str(Path(folder).parent) not in varying}
-    assert outermost == set(manifest)
-    for folder, wanted in manifest.items():
+    assert outermost == set(manifest) & set.union(*folders)
+    present = [folders_in(project) | files_in(project) for _, project in renders]
+    for path, wanted in manifest.items():
         kept = [wanted(chosen) for chosen, _ in renders]
-        assert set(kept) == {True, False}, f"no answer both keeps and removes {folder}"
-        assert kept == [folder in present for present in folders]
+        assert set(kept) == {True, False}, f"no answer both keeps and removes {path}"
+        assert kept == [path in paths for paths in present]
 
 
 def test_template_file_names_are_valid_on_windows() -> None:
