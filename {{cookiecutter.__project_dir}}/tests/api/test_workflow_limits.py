@@ -106,6 +106,26 @@ def test_unstarted_reservations_are_limited_per_user(service: str, limited: Sett
     assert request_start(service, bob, "ask").status_code == 200  # others are not affected
 
 
+def test_a_start_over_the_users_running_limit_is_refused(
+    limited: Settings, make_user: MakeUser, add_workflow: AddWorkflow
+) -> None:
+    add_workflow("ask", ask, ("user",))
+    make_user("alice")
+    one_at_a_time = limited.model_copy(update={"workflow_max_running_per_user": 1})
+    with serve(create_app(one_at_a_time)) as url:
+        alice = token_for(url, "alice")
+        first, second = initiate(url, alice, "ask"), initiate(url, alice, "ask")
+        with workflow_socket(url, alice) as running:
+            running.send(json.dumps(first))
+            receive_until(running, "text_input")
+
+            with workflow_socket(url, alice) as refused:
+                refused.send(json.dumps(second))
+                code, reason = close_of(refused)
+
+        assert code == 1013 and reason.startswith("you already run 1 workflows")
+
+
 def test_websocket_without_a_start_message_is_closed(service: str) -> None:
     alice = token_for(service, "alice")
     with workflow_socket(service, alice) as websocket:
