@@ -14,10 +14,12 @@ from fastapi import HTTPException
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
+from {{ cookiecutter.project_slug }}.workflows import wf
 
 from .conftest import LocalServer
 from .fake_weather_api import create_fake_weather_api, create_weather_api_serving
 from .loopback import serve
+from .recording_ui import RecordingUI
 
 pytestmark = pytest.mark.usefixtures("configured")
 
@@ -47,15 +49,21 @@ def test_document_naming_another_server_is_refused_and_that_server_receives_noth
     assert other_origin.state.received == []
 
 
-def test_redirect_from_the_api_is_not_followed_and_the_caller_is_told(
-    weather_api: LocalServer, other_origin: LocalServer
+def test_redirect_from_the_api_is_not_followed_and_the_agent_is_told(
+    fake_llm: LocalServer, weather_api: LocalServer, other_origin: LocalServer
 ) -> None:
-    api = create_weather_api(Settings())
-    weather_api.state.redirect_to = f"{other_origin.url}/daily?city=Zagreb"
+    weather_api.state.redirect_to = f"{other_origin.url}/daily?city=Paris"
 
-    with pytest.raises(WeatherAPIError, match="HTTP 302, a redirect, which is not followed"):
-        api.get_function("get_daily_weather_daily_get")(city="Zagreb")
+    wf.run("weather", RecordingUI().create_workflow_ui("test-workflow"), question="Paris?")
 
+    tool_results = [
+        message["content"]
+        for request in fake_llm.state.requests
+        for message in request["body"]["messages"]
+        if message["role"] == "tool"
+    ]
+    assert any("HTTP 302, a redirect, which is not followed" in text for text in tool_results)
+    assert [request["path"] for request in weather_api.state.received][-1] == "/daily"
     assert other_origin.state.received == []
 
 
