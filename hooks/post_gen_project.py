@@ -90,22 +90,31 @@ def is_scratch_render(project: Path, answers: dict[str, object], updating: bool)
     return False
 
 
-def template_origin(answers: dict[str, object]) -> tuple[str, str | None]:
-    """Where cruft finds the template again, and its commit when it is a git repository.
+def template_folder(answers: dict[str, object]) -> Path | None:
+    """The folder cookiecutter rendered from (`_repo_dir`): a local template as typed, or its
+    clone of a template URL. None when a relative path cannot be placed."""
+    typed = Path(str(answers["_repo_dir"]))
+    if typed.is_absolute():
+        return typed.resolve()
+    # Relative to the folder cookiecutter ran in, which is not this hook's: a shell's PWD names
+    # it, and so does the output folder when none was given.
+    for base in (os.environ.get("PWD"), str(answers["_output_dir"])):
+        if base and (Path(base) / typed / "cookiecutter.json").is_file():
+            return (Path(base) / typed).resolve()
+    return None
 
-    Cookiecutter's answers hold the template as typed (`_template`) and the folder it rendered
-    from (`_repo_dir`): the same local folder, or its clone of a URL (gh: abbreviations too).
-    """
-    folder = Path(str(answers["_repo_dir"]))
-    if not folder.is_absolute():
-        # Typed relative to the shell's folder; the hook runs in the project folder.
-        folder = Path(os.environ.get("PWD", os.getcwd())) / folder
-    folder = folder.resolve()
+
+def template_origin(answers: dict[str, object]) -> tuple[str, str | None]:
+    """Where cruft finds the template again, and its commit when it is a git repository."""
+    folder = template_folder(answers)
+    if folder is None:
+        return str(answers["_template"]), None
     top_level = git_output(folder, "rev-parse", "--show-toplevel")
     is_repository = top_level is not None and Path(top_level).resolve() == folder
     commit = git_output(folder, "rev-parse", "HEAD") if is_repository else None
-    if answers["_template"] == answers["_repo_dir"]:
+    if answers["_template"] == answers["_repo_dir"]:  # a local folder, not a clone
         return str(folder), commit
+    # A clone of the URL typed (or of what a gh: abbreviation stands for).
     url = git_output(folder, "remote", "get-url", "origin") if is_repository else None
     return url or str(answers["_template"]), commit
 
@@ -297,7 +306,7 @@ def update_summary(project: Path) -> str:
             f"  cd {project}",
             "  git status && git diff    (resolve any conflict marked <<<<<<<)",
             '  git add -A && git commit -m "Update from the template"',
-            '  .venv/bin/pip install -e ".[dev]"    (if pyproject.toml changed)',
+            "  uv sync --extra dev    (if pyproject.toml changed: updates uv.lock and .venv)",
         ]
     )
 

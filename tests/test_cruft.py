@@ -25,11 +25,17 @@ def template_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cookiecutter(template: str, output: Path, *arguments: str) -> Path:
+    """Cookiecutter run as from a shell in the folder above `output`."""
+    folder = output.parent
     result = run(
         [tool("cookiecutter"), "--no-input", "-o", str(output), template, *arguments],
-        output.parent,
-        # Cookiecutter clones a template URL into its own folder: one per test.
-        env={**os.environ, "COOKIECUTTER_CONFIG": str(cookiecutter_config(output.parent))},
+        folder,
+        env={
+            **os.environ,
+            "PWD": str(folder),  # a shell sets it; subprocess's cwd does not
+            # Cookiecutter clones a template URL into its own folder: one per test.
+            "COOKIECUTTER_CONFIG": str(cookiecutter_config(folder)),
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (project,) = output.iterdir()
@@ -54,8 +60,9 @@ def test_project_records_its_answers_and_the_template_commit(
     template = tmp_path / "template"
     git(tmp_path, "clone", "--quiet", "--branch", "v1", str(template_repository), str(template))
 
+    # Typed relative to the shell's folder, which the hook does not run in.
     project = cookiecutter(
-        str(template),
+        "template",
         tmp_path / "out",
         "post_generation_setup=skip",
         "weather_api_auth=http_bearer",
