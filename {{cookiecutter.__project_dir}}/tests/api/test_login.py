@@ -37,6 +37,19 @@ def test_good_login_gives_tokens_that_are_not_cached(
     assert me.json() == {"username": "alice", "role": "user"}
 
 
+def test_sign_in_gives_the_client_a_device_cookie_out_of_reach_of_scripts(
+    client: TestClient, make_user: MakeUser
+) -> None:
+    make_user()
+
+    response = client.post("/token", data={"username": "alice", "password": PASSWORD})
+
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("login_device=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain http here: a secure cookie would never come back
+
+
 def test_unknown_user_and_wrong_password_are_indistinguishable(
     client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:

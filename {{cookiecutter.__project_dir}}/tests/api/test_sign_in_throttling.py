@@ -51,8 +51,11 @@ def test_strangers_guessing_a_password_cannot_keep_its_user_out(
     url: str, make_user: MakeUser
 ) -> None:
     make_user("admin", role="admin")
+    make_user("mallory")
     with client_from("127.0.0.3", url) as admin, client_from("127.0.0.2", url) as attacker:
         assert sign_in(admin, "admin", PASSWORD) == 200  # this client is now known to the account
+        # Known to an account of their own, which must not help against anyone else's.
+        assert sign_in(attacker, "mallory", PASSWORD) == 200
 
         answers = [sign_in(attacker, "admin", f"{WRONG} {n}") for n in range(20)]
 

@@ -1,9 +1,9 @@
 """Device tokens: proof that a client has signed in to an account before.
 
 A successful sign-in gives the client a signed token naming the account (its public id); the
-token's random `jti` is the device's id. The service sends it as an HttpOnly cookie, which browsers and HTTP clients
-with a cookie jar send back by themselves. Nothing is stored: deleting the account makes its
-device tokens worthless, since the next account of that name has another public id.
+token's random `jti` is the device's id. It travels as an HttpOnly cookie, which browsers and
+HTTP clients with a cookie jar send back by themselves. Nothing is stored: deleting the account
+makes its device tokens worthless, since the next account of that name has another public id.
 """
 
 from datetime import timedelta
@@ -24,27 +24,6 @@ class Client(NamedTuple):
 
     address: str
     device_token: str | None
-
-
-async def get_client(request: Request) -> Client:
-    # uvicorn has already replaced the peer with X-Forwarded-For if, and only if, the peer is in
-    # --forwarded-allow-ips; no header is read here.
-    address = request.client.host if request.client else "unknown"
-    return Client(address, request.cookies.get(DEVICE_COOKIE))
-
-
-ClientDep = Annotated[Client, Depends(get_client)]
-
-
-def set_device_cookie(request: Request, response: Response, settings: Settings, token: str) -> None:
-    response.set_cookie(
-        DEVICE_COOKIE,
-        token,
-        max_age=settings.login_trusted_device_days * 24 * 60 * 60,
-        httponly=True,  # out of reach of scripts
-        samesite="strict",
-        secure=request.url.scheme == "https",  # a cookie marked secure is never sent over http
-    )
 
 
 def issue_device_token(settings: Settings, user: User) -> str:
@@ -68,3 +47,24 @@ def trusted_device_id(settings: Settings, token: str | None, user: User | None) 
     if claims["sub"] != user.public_id:
         return None
     return str(claims["jti"])
+
+
+async def get_client(request: Request) -> Client:
+    # uvicorn has already replaced the peer with the X-Forwarded-For address if, and only if,
+    # the peer is in --forwarded-allow-ips; no header is read here.
+    address = request.client.host if request.client else "unknown"
+    return Client(address, request.cookies.get(DEVICE_COOKIE))
+
+
+ClientDep = Annotated[Client, Depends(get_client)]
+
+
+def set_device_cookie(request: Request, response: Response, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=settings.login_trusted_device_days * 24 * 60 * 60,
+        httponly=True,  # out of reach of scripts
+        samesite="strict",
+        secure=request.url.scheme == "https",  # a secure cookie would never come back over http
+    )

@@ -62,17 +62,16 @@ class _Counting(NamedTuple):
     trusted: bool
 
 
-def _counting(settings: Settings, client: Client, account: str, user: User | None) -> _Counting:
+def _reserve_attempt(
+    settings: Settings, db: Session, client: Client, account: str, user: User | None
+) -> _Counting:
+    """Take one try from the counters this attempt is counted on, or refuse it (LoginLocked)."""
     device_id = trusted_device_id(settings, client.device_token, user)
     if device_id is not None:
-        return _Counting([throttle.key("device", device_id)], trusted=True)
-    keys = [throttle.key("client", client.address), throttle.key("account", account)]
-    return _Counting(keys, trusted=False)
-
-
-def _reserve(
-    settings: Settings, db: Session, counting: _Counting, account: str, address: str
-) -> None:
+        counting = _Counting([throttle.key("device", device_id)], trusted=True)
+    else:
+        keys = [throttle.key("client", client.address), throttle.key("account", account)]
+        counting = _Counting(keys, trusted=False)
     if not throttle.reserve(
         db,
         counting.keys,
@@ -82,9 +81,10 @@ def _reserve(
         logger.warning(
             "password check locked: too many recent failures for account %r or client %s",
             account,
-            address,
+            client.address,
         )
         raise LoginLocked
+    return counting
 
 
 @functools.cache
@@ -94,7 +94,7 @@ def _hash_slots(size: int) -> threading.BoundedSemaphore:
 
 @contextmanager
 def _hash_slot(settings: Settings, trusted: bool) -> Iterator[None]:
-    """Hold one of the slots untrusted clients share; trusted devices are bounded by their counter."""
+    """Hold one of the slots untrusted clients share (trusted devices have their own counter)."""
     if trusted:
         yield
         return
@@ -131,13 +131,12 @@ def _failed(settings: Settings, db: Session, account: str) -> LoginRefused:
 def check_login(
     settings: Settings, db: Session, client: Client, username: str, password: str
 ) -> SignedIn:
-    """The user, if the name and password match an enabled account."""
+    """The user and a new device token, if the name and password match an enabled account."""
     # No account name is this long (users.py allows 64): cutting here bounds the lookup and
     # makes names that differ only past the cut one account to the failure counter.
     username = username[:MAX_LENGTH]
     user = find_user(db, username)
-    counting = _counting(settings, client, username, user)
-    _reserve(settings, db, counting, username, client.address)
+    counting = _reserve_attempt(settings, db, client, username, user)
     matches, new_hash = _verify(settings, db, counting, password, user)
     if user is None or not matches or user.disabled:
         raise _failed(settings, db, username)
@@ -152,8 +151,7 @@ def check_current_password(
     settings: Settings, db: Session, client: Client, user: User, password: str
 ) -> None:
     """Refuse a wrong current password, counted like a failed sign-in to the account."""
-    counting = _counting(settings, client, user.username, user)
-    _reserve(settings, db, counting, user.username, client.address)
+    counting = _reserve_attempt(settings, db, client, user.username, user)
     matches, _ = _verify(settings, db, counting, password, user)
     if not matches:
         raise _failed(settings, db, user.username)
