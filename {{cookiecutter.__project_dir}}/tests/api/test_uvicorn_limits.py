@@ -1,7 +1,8 @@
-"""The service under a real uvicorn process: what a huge body costs it, and what its log shows."""
+"""The service run with the README's production command: a huge body, its log, HTTPS behind a proxy."""
 
 import os
 import select
+import shlex
 import socket
 import subprocess
 import sys
@@ -46,9 +47,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def readme_production_command(port: int) -> list[str]:
+    """The README's "Run in production" command, on another port, as this Python's uvicorn."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("### Run in production", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    words = shlex.split(block.replace("\\\n", " "))
+    assert words[:2] == ["ENVIRONMENT=production", "uvicorn"], block
+    arguments = words[2:]
+    arguments[arguments.index("--port") + 1] = str(port)
+    return [sys.executable, "-m", "uvicorn", *arguments]
+
+
 @pytest.fixture(scope="module")
 def uvicorn_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornProcess]:
-    """`uvicorn <slug>.api.app:app` in production mode on loopback, its output in a file."""
+    """The service as the README runs it in production, on loopback, its output in a file."""
     folder = tmp_path_factory.mktemp("uvicorn")
     port = free_port()
     env = {
@@ -58,11 +71,10 @@ def uvicorn_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Uvicor
         "JWT_SECRET_KEY": SIGNING_KEY,
         "DATABASE_URL": f"sqlite:///{folder / 'users.db'}",
     }
-    app = "{{ cookiecutter.project_slug }}.api.app:app"
     log = folder / "uvicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+            readme_production_command(port),
             cwd=folder,
             env=env,
             stdout=output,
@@ -159,3 +171,13 @@ def test_access_log_carries_no_query_strings(uvicorn_process: UvicornProcess) ->
     log = uvicorn_process.log.read_text()
     assert '"GET /health HTTP/1.1" 200' in log
     assert secret not in log and "access_token" not in log
+
+
+def test_https_reported_by_the_trusted_proxy_turns_hsts_on(uvicorn_process: UvicornProcess) -> None:
+    # The test client is 127.0.0.1: the address the README's --forwarded-allow-ips trusts.
+    behind_tls = httpx.get(f"{uvicorn_process.url}/health", headers={"X-Forwarded-Proto": "https"})
+    plain = httpx.get(f"{uvicorn_process.url}/health")
+
+    assert behind_tls.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "server" not in plain.headers  # --no-server-header
