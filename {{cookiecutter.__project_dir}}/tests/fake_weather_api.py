@@ -129,10 +129,12 @@ def create_fake_weather_api() -> FastAPI:
             }
         )
         await asyncio.sleep(app.state.delay_seconds)
+
+    def redirect_if_asked() -> None:
         if app.state.redirect_to:
             raise HTTPException(status_code=302, headers={"Location": app.state.redirect_to})
 
-    guarded = [Depends(record), Depends(check_credential)]
+    guarded = [Depends(record), Depends(redirect_if_asked), Depends(check_credential)]
 {%- if cookiecutter.weather_api_auth == "oauth2_password" %}
 
     @app.post("/token", dependencies=[Depends(record)])

@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-{%- if scheme == "oauth2_password" %}
 from fastapi import HTTPException
-{%- endif %}
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
@@ -47,6 +45,29 @@ def test_document_naming_another_server_is_refused_and_that_server_receives_noth
         f"{url}, where the document comes from"
     )
     assert other_origin.state.received == []
+
+
+def test_document_url_that_redirects_is_refused_not_followed(
+    monkeypatch: pytest.MonkeyPatch, other_origin: LocalServer
+) -> None:
+    app = create_fake_weather_api()
+
+    @app.get("/moved.json")
+    def moved() -> None:
+        raise HTTPException(
+            status_code=302, headers={"Location": f"{other_origin.url}/openapi.json"}
+        )
+
+    with serve(app) as url:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/moved.json")
+        with pytest.raises(WeatherAPIError) as refusal:
+            create_weather_api(Settings())
+
+    assert str(refusal.value) == (
+        "WEATHER_OPENAPI_URL document refused: it answered HTTP 302, a redirect, which is not "
+        "followed: set WEATHER_OPENAPI_URL to the final URL"
+    )
+    assert other_origin.state.documents_served == 0
 
 
 def test_redirect_from_the_api_is_not_followed_and_the_agent_is_told(

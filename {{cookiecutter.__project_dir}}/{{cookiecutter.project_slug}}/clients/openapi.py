@@ -123,6 +123,10 @@ def openapi_client(source: APISource, operation_ids: Sequence[str]) -> OpenAPICl
 def fetch_document(source: APISource) -> bytes:
     """The document's bytes as served (no redirects followed, size-limited)."""
     try:
+        origin(source.document_url)
+    except ValueError:
+        raise APIClientError(f"{source.url_setting} is not a plain http(s) URL") from None
+    try:
         with requests.get(
             source.document_url,
             timeout=source.timeout_seconds,
@@ -181,20 +185,23 @@ def checked_document(
     check_pin(source, document)
     parsed = parse_document(source, document)
     try:
-        if source.base_url:
-            base_url = checked_base_url(source.base_url, f"{source.name}_API_BASE_URL")
-        else:
-            base_url = server_base_url(parsed, source.document_url)
+        base_url = _configured_base_url(source) or server_base_url(parsed, source.document_url)
         return reduced_document(parsed, operation_ids, base_url, title=source.label)
     except DocumentRefused as refusal:
         raise source.refused(str(refusal)) from None
 
 
-def _build_client(source: APISource, operation_ids: Sequence[str]) -> OpenAPIClient:
+def _configured_base_url(source: APISource) -> str | None:
+    """`<NAME>_API_BASE_URL`, checked; when set, the document's servers are ignored."""
+    if not source.base_url:
+        return None
     try:
-        origin(source.document_url)
-    except ValueError:
-        raise APIClientError(f"{source.url_setting} is not a plain http(s) URL") from None
+        return checked_base_url(source.base_url, f"{source.name}_API_BASE_URL")
+    except DocumentRefused as refusal:
+        raise APIClientError(str(refusal)) from None
+
+
+def _build_client(source: APISource, operation_ids: Sequence[str]) -> OpenAPIClient:
     reduced = checked_document(source, fetch_document(source), operation_ids)
     try:
         api: OpenAPIClient = OpenAPIClient.create(openapi_json=json.dumps(reduced))
