@@ -100,6 +100,36 @@ def test_document_value_that_would_become_code_is_refused_naming_its_field(
     assert not canary.exists()
 
 
+@pytest.mark.parametrize(
+    ("edit", "refusal"),
+    [
+        (lambda document: document.update(servers="/v1"), "servers is not a list"),
+        (
+            lambda document: document["components"].update(securitySchemes=["hostile"]),
+            "components.securitySchemes is not an object",
+        ),
+        (
+            lambda document: daily(document).update(parameters=7),
+            'paths["/daily"].get.parameters is not a list',
+        ),
+        (
+            lambda document: city(document).update(schema={"type": "string", "enum": "c"}),
+            'paths["/daily"].get.parameters[0].schema.enum is not a list of values',
+        ),
+    ],
+    ids=["servers", "security schemes", "parameters", "enum"],
+)
+def test_malformed_document_is_one_line_naming_the_field_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, edit: Callable[[dict[str, Any]], None], refusal: str
+) -> None:
+    with serve(create_weather_api_serving(edit)) as url:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
+        with pytest.raises(WeatherAPIError) as error:
+            create_weather_api(Settings())
+
+    assert str(error.value) == f"WEATHER_OPENAPI_URL document refused: {refusal}"
+
+
 def parameter_description(document: dict[str, Any], code: str) -> None:
     # fastagency writes it into a """...""" annotation; this one closes it and adds a default.
     city(document)["description"] = f'x"""] = {code}, *, other: Annotated[str, """'

@@ -93,7 +93,8 @@ def reduced_document(
     missing = sorted(set(operation_ids) - set(found))
     if missing:
         raise DocumentRefused("paths", f"lacks the operations {missing}")
-    schemes = _as_dict(document.get("components", {}), "components").get("securitySchemes", {})
+    components = _as_dict(document.get("components", {}), "components")
+    schemes = _as_dict(components.get("securitySchemes", {}), "components.securitySchemes")
     paths: dict[str, dict[str, Any]] = {}
     used_schemes: dict[str, Any] = {}
     for operation_id in operation_ids:
@@ -106,10 +107,12 @@ def reduced_document(
             used_schemes[name] = _security_scheme(
                 schemes[name], base_url, f"components.securitySchemes.{name}"
             )
+        parameters = _parameters(path, path_parameters, operation, field)  # checks `path` too
         paths.setdefault(path, {})[method] = {
             "operationId": operation_id,
             "description": _text(operation.get("description") or operation.get("summary") or ""),
-            "parameters": _parameters(path, path_parameters, operation, field),
+            "parameters": parameters,
+            # The agent gets the JSON answer as it is: no response models to generate.
             "responses": {"200": {"description": "OK", "content": {"application/json": {}}}},
             "security": security,
         }
@@ -136,8 +139,9 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _operations_by_id(
     document: dict[str, Any],
-) -> dict[str, tuple[str, str, dict[str, Any], list[Any]]]:
-    found: dict[str, tuple[str, str, dict[str, Any], list[Any]]] = {}
+) -> dict[str, tuple[str, str, dict[str, Any], Any]]:
+    """Each operation by its id, with its path, method and the path's shared parameters."""
+    found: dict[str, tuple[str, str, dict[str, Any], Any]] = {}
     for path, item in _as_dict(document.get("paths", {}), "paths").items():
         item = _as_dict(item, f"paths[{json.dumps(path)}]")
         for method, operation in item.items():
@@ -155,7 +159,7 @@ def _operations_by_id(
 
 
 def _parameters(
-    path: str, path_parameters: list[Any], operation: dict[str, Any], field: str
+    path: str, path_parameters: Any, operation: dict[str, Any], field: str
 ) -> list[dict[str, Any]]:
     if not _PATH.fullmatch(path):
         raise DocumentRefused(
@@ -163,7 +167,10 @@ def _parameters(
         )
     if "requestBody" in operation:
         raise DocumentRefused(f"{field}.requestBody", "is not supported (only parameters are)")
-    declared = [*path_parameters, *operation.get("parameters", [])]
+    declared = [
+        *_as_list(path_parameters, f"paths[{json.dumps(path)}].parameters"),
+        *_as_list(operation.get("parameters", []), f"{field}.parameters"),
+    ]
     reduced = [
         _parameter(parameter, f"{field}.parameters[{index}]")
         for index, parameter in enumerate(declared)
@@ -274,6 +281,12 @@ def _text(value: Any) -> str:
 
 def _is_identifier(name: str) -> bool:
     return bool(_IDENTIFIER.fullmatch(name)) and not keyword.iskeyword(name)
+
+
+def _as_list(value: Any, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise DocumentRefused(field, "is not a list")
+    return value
 
 
 def _as_dict(value: Any, field: str) -> dict[str, Any]:
