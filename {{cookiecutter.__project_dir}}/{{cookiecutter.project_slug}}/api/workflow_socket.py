@@ -47,20 +47,25 @@ class WorkflowSocket:
         self.websocket = websocket
         self.input_timeout_seconds = input_timeout_seconds
         self.max_message_bytes = max_message_bytes
-        self.loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         self.ended = False
         self.closing: Closing | None = None
         self._pending: concurrent.futures.Future[Any] | None = None
         self._lock = threading.Lock()
 
-    def end(self, closing: Closing | None) -> RunEnded:
-        """End the run (from any thread), waking a workflow thread that waits on the socket."""
+    def end(self, closing: Closing | None) -> None:
+        """End the run from outside it, waking a workflow thread that waits on the socket."""
+        self._ended(closing)  # first, so that no new wait starts after the one cancelled here
         with self._lock:
-            if not self.ended:
-                self.ended, self.closing = True, closing
             pending = self._pending
         if pending is not None:
             pending.cancel()
+
+    def _ended(self, closing: Closing | None) -> RunEnded:
+        """Record the end (the first one counts); the exception that stops the run."""
+        with self._lock:
+            if not self.ended:
+                self.ended, self.closing = True, closing
         return RunEnded(self.closing)
 
     async def receive_text(self, *, within_seconds: float, late: str) -> str:
@@ -72,23 +77,23 @@ class WorkflowSocket:
         finally:
             receiving.cancel()  # no-op once it is done
         if not done:
-            raise self.end(Closing(status.WS_1008_POLICY_VIOLATION, late))
+            raise self._ended(Closing(status.WS_1008_POLICY_VIOLATION, late))
         message = receiving.result()
         if message["type"] == "websocket.disconnect":
-            raise self.end(None)
+            raise self._ended(None)
         text = message.get("text")
         if text is None:
-            raise self.end(Closing(status.WS_1003_UNSUPPORTED_DATA, "send text messages only"))
+            raise self._ended(Closing(status.WS_1003_UNSUPPORTED_DATA, "send text messages only"))
         if len(text.encode()) > self.max_message_bytes:
             limit = f"messages are limited to {self.max_message_bytes} bytes"
-            raise self.end(Closing(status.WS_1009_MESSAGE_TOO_BIG, limit))
+            raise self._ended(Closing(status.WS_1009_MESSAGE_TOO_BIG, limit))
         return str(text)
 
     async def send_text(self, text: str) -> None:
         try:
             await self.websocket.send_text(text)
         except (WebSocketDisconnect, RuntimeError):  # the client left, or the socket is closed
-            raise self.end(None) from None
+            raise self._ended(None) from None
 
     # Called from the workflow's thread (FastAgency's UI calls end here).
     def deliver(self, message: IOMessage) -> str | None:
@@ -110,11 +115,11 @@ class WorkflowSocket:
             if self.ended:
                 coroutine.close()
                 raise RunEnded(self.closing)
-            pending = self._pending = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+            pending = self._pending = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return pending.result()
         except concurrent.futures.CancelledError:
-            raise self.end(None) from None  # `end` cancelled it and already holds the reason
+            raise RunEnded(self.closing) from None  # `end` cancelled it
         finally:
             with self._lock:
                 self._pending = None
