@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from .conftest import Render
@@ -82,17 +83,19 @@ def test_setup_script_makes_a_signing_key_once_and_hooks_after_the_first_commit(
 
 def test_setup_script_installs_uv_when_the_image_has_none(render: Render, tmp_path: Path) -> None:
     project = render(service="none")
-    # Debian's python3 stands in for the image's, which is not marked externally managed.
+    # The Python this venv was made from stands in for the image's: outside any venv, so pip
+    # can install for the user (into a folder of the test's own).
     programs = tmp_path / "bin"
     programs.mkdir()
     for name in ("bash", "git", "grep", "sed", "dirname", "cp"):
         (programs / name).symlink_to(shutil.which(name) or f"/usr/bin/{name}")
-    (programs / "python3").symlink_to("/usr/bin/python3")
+    (programs / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
     user_base = tmp_path / "user"
     env = {
         **os.environ,
         "PATH": str(programs),
         "PYTHONUSERBASE": str(user_base),
+        # A distribution's Python refuses user installs that the image's allows.
         "PIP_BREAK_SYSTEM_PACKAGES": "1",
     }
 
