@@ -112,8 +112,10 @@ def reduced_document(
             "operationId": operation_id,
             "description": _text(operation.get("description") or operation.get("summary") or ""),
             "parameters": parameters,
-            # The agent gets the JSON answer as it is: no response models to generate.
-            "responses": {"200": {"description": "OK", "content": {"application/json": {}}}},
+            # Any JSON (the agent gets the answer as it is): no response models to generate.
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {}}}}
+            },
             "security": security,
         }
     return {
