@@ -2,10 +2,12 @@
 wait ends. Against a real server on loopback, which many concurrent websockets need."""
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy.orm import Session
 
@@ -15,7 +17,7 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..fake_weather_api import FORECAST_DATE
 from ..loopback import serve
-from .conftest import AddWorkflow, MakeUser, bearer
+from .conftest import SIGNING_KEY, AddWorkflow, MakeUser, bearer
 from .websocket_client import (
     WAIT_SECONDS,
     ask,
@@ -34,6 +36,8 @@ PARKED_ATTEMPTS = 45
 # Short for the test, yet far longer than parking takes (so none ends before the limit is hit).
 INPUT_TIMEOUT_SECONDS = 10
 START_TIMEOUT_SECONDS = 1
+# Enough for the handshake, which needs the token still valid.
+TOKEN_SECONDS_LEFT = 5
 
 
 @pytest.fixture
@@ -135,19 +139,28 @@ def test_websocket_without_a_start_message_is_closed(service: str) -> None:
     assert reason.startswith(f"no start message within {START_TIMEOUT_SECONDS} s")
 
 
-@pytest.mark.parametrize("session_end", ["signed out", "disabled"])
+def expiring_soon(token: str) -> str:
+    """The same access token (same user and session), re-signed to expire in a few seconds."""
+    claims = jwt.decode(token, SIGNING_KEY, algorithms=["HS256"], options={"verify_aud": False})
+    claims["exp"] = int(time.time()) + TOKEN_SECONDS_LEFT
+    return jwt.encode(claims, SIGNING_KEY, algorithm="HS256")
+
+
+@pytest.mark.parametrize("session_end", ["signed out", "disabled", "expired"])
 def test_ending_the_session_ends_its_running_workflows(
     service: str, db: Session, session_end: str
 ) -> None:
     alice = token_for(service, "alice")
-    with workflow_socket(service, alice) as websocket:
+    socket_token = expiring_soon(alice) if session_end == "expired" else alice
+    with workflow_socket(service, socket_token) as websocket:
         websocket.send(json.dumps(initiate(service, alice, "ask")))
         receive_until(websocket, "text_input")
 
         if session_end == "signed out":
             httpx.post(f"{service}/logout", headers=bearer(alice)).raise_for_status()
-        else:
+        elif session_end == "disabled":
             disable_user(db, get_user(db, "alice"))
+        # "expired": the token runs out while the workflow waits.
 
         error = receive(websocket)
         code, reason = close_of(websocket)
