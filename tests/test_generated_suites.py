@@ -60,12 +60,13 @@ def test_project_works_on_python_version(render: Render, tmp_path: Path, version
 
 
 # The first push, end to end, for the default project and the console-only one: generate (which
-# writes uv.lock), commit everything, clone that commit, then run the generated workflow's own
-# commands (install from uv.lock, the full suite with its static checks) and pre-commit as an
-# editor's git panel runs it. A fresh clone holds only what git tracks, and `git add -A` adds files
-# that the suites above, run in an uncommitted folder, never showed to a tracked-files-only check.
-# Each run installs its own venv (from uv's shared cache); the credential schemes differ in code,
-# which the shared-venv suites above test, not in what is committed or how it installs.
+# writes uv.lock), commit everything through the pre-commit hooks, clone that commit, then run the
+# generated workflow's own commands (install from uv.lock, the full suite with its static checks)
+# and pre-commit on every file, with a bare PATH. A fresh clone holds only what git tracks, and
+# `git add -A` adds files that the suites above, run in an uncommitted folder, never showed to a
+# tracked-files-only check. Each run installs its own venv (from uv's shared cache); the
+# credential schemes differ in code, which the shared-venv suites above test, not in what is
+# committed or how it installs.
 FIRST_PUSH_ANSWERS = {"default": {}, "service=none": {"service": "none"}}
 # A bare PATH, as a git panel or CI runner has: no activated venv, no tools from this checkout.
 SYSTEM_PATH = "/usr/bin:/bin"
@@ -116,8 +117,13 @@ def test_first_push_passes_in_a_fresh_clone_as_the_generated_ci_runs_it(
 ) -> None:
     (tmp_path / "generated").mkdir()
     project = generate(tmp_path / "generated", answers)
+    # The first commit goes through the hooks, as from an editor's git panel: no venv on PATH.
+    hooks_env = clean_env(PATH=SYSTEM_PATH, PRE_COMMIT_HOME=str(tmp_path / "pre-commit"))
+    pre_commit = str(project / ".venv" / "bin" / "pre-commit")
+    assert run([pre_commit, "install"], project, env=hooks_env).returncode == 0
     git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "Initial commit")
+    committed = run(["git", "commit", "--quiet", "-m", "Initial commit"], project, env=hooks_env)
+    assert committed.returncode == 0, committed.stdout[-6000:] + committed.stderr[-3000:]
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(project), str(clone))
     setup_uv, commands = ci_steps(clone)
@@ -138,9 +144,7 @@ def test_first_push_passes_in_a_fresh_clone_as_the_generated_ci_runs_it(
         assert tested.returncode == 0, tested.stdout[-6000:] + tested.stderr[-3000:]
         assert " passed" in tested.stdout and "skipped" not in tested.stdout, tested.stdout
     hooks = run(
-        [str(clone / ".venv" / "bin" / "pre-commit"), "run", "--all-files"],
-        clone,
-        env=clean_env(PATH=SYSTEM_PATH, PRE_COMMIT_HOME=str(tmp_path / "pre-commit")),
+        [str(clone / ".venv" / "bin" / "pre-commit"), "run", "--all-files"], clone, env=hooks_env
     )
     assert hooks.returncode == 0, hooks.stdout[-6000:] + hooks.stderr[-3000:]
     assert git(clone, "status", "--porcelain") == "", "pre-commit changed committed files"
