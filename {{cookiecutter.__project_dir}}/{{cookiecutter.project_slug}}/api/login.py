@@ -62,29 +62,12 @@ class _Counting(NamedTuple):
     trusted: bool
 
 
-def _reserve_attempt(
-    settings: Settings, db: Session, client: Client, account: str, user: User | None
-) -> _Counting:
-    """Take one try from the counters this attempt is counted on, or refuse it (LoginLocked)."""
+def _counted_on(settings: Settings, client: Client, account: str, user: User | None) -> _Counting:
     device_id = trusted_device_id(settings, client.device_token, user)
     if device_id is not None:
-        counting = _Counting([throttle.key("device", device_id)], trusted=True)
-    else:
-        keys = [throttle.key("client", client.address), throttle.key("account", account)]
-        counting = _Counting(keys, trusted=False)
-    if not throttle.reserve(
-        db,
-        counting.keys,
-        limit=settings.login_max_failures,
-        window_seconds=settings.login_failure_window_seconds,
-    ):
-        logger.warning(
-            "password check locked: too many recent failures for account %r or client %s",
-            account,
-            client.address,
-        )
-        raise LoginLocked
-    return counting
+        return _Counting([throttle.key("device", device_id)], trusted=True)
+    keys = [throttle.key("client", client.address), throttle.key("account", account)]
+    return _Counting(keys, trusted=False)
 
 
 @functools.cache
@@ -107,25 +90,44 @@ def _hash_slot(settings: Settings, trusted: bool) -> Iterator[None]:
         slots.release()
 
 
-def _verify(
-    settings: Settings, db: Session, counting: _Counting, password: str, user: User | None
+def _attempt(
+    settings: Settings,
+    db: Session,
+    client: Client,
+    account: str,
+    user: User | None,
+    password: str,
 ) -> tuple[bool, str | None]:
-    """Whether the password matches (a dummy hash stands in for a missing user), and an upgrade."""
-    if len(password) > MAX_LENGTH:
-        return False, None  # can never match: refuse without spending a hash on it
-    try:
-        with _hash_slot(settings, counting.trusted):
-            return verify_password(password, user.password_hash if user else DUMMY_HASH)
-    except LoginBusy:
-        throttle.refund(db, counting.keys)  # nothing was tried
-        raise
+    """Whether `password` opens this enabled account, counted; and an upgraded hash, if any.
 
-
-def _failed(settings: Settings, db: Session, account: str) -> LoginRefused:
-    # The reservation stays, as the failure; counters of windows that are over go.
-    throttle.prune(db, settings.login_failure_window_seconds)
-    logger.warning("password check failed for account %r", account)
-    return LoginRefused()
+    Raises LoginBusy (before any database work) or LoginLocked (before any hashing).
+    """
+    counting = _counted_on(settings, client, account, user)
+    with _hash_slot(settings, counting.trusted):
+        if not throttle.reserve(
+            db,
+            counting.keys,
+            limit=settings.login_max_failures,
+            window_seconds=settings.login_failure_window_seconds,
+        ):
+            logger.warning(
+                "password check locked: too many recent failures for account %r or client %s",
+                account,
+                client.address,
+            )
+            raise LoginLocked
+        if len(password) > MAX_LENGTH:
+            matches, new_hash = False, None  # can never match: no hash spent on it
+        else:
+            # A missing user costs the same: a dummy hash is verified instead.
+            matches, new_hash = verify_password(
+                password, user.password_hash if user else DUMMY_HASH
+            )
+    if user is None or not matches or user.disabled:
+        logger.warning("password check failed for account %r", account)
+        return False, None  # the reservation stays: it is the failure
+    throttle.refund(db, counting.keys)
+    return True, new_hash
 
 
 def check_login(
@@ -136,11 +138,9 @@ def check_login(
     # makes names that differ only past the cut one account to the failure counter.
     username = username[:MAX_LENGTH]
     user = find_user(db, username)
-    counting = _reserve_attempt(settings, db, client, username, user)
-    matches, new_hash = _verify(settings, db, counting, password, user)
-    if user is None or not matches or user.disabled:
-        raise _failed(settings, db, username)
-    throttle.refund(db, counting.keys)
+    accepted, new_hash = _attempt(settings, db, client, username, user, password)
+    if user is None or not accepted:
+        raise LoginRefused
     if new_hash:
         user.password_hash = new_hash  # an older scheme (bcrypt), upgraded to argon2id
         db.commit()
@@ -151,8 +151,6 @@ def check_current_password(
     settings: Settings, db: Session, client: Client, user: User, password: str
 ) -> None:
     """Refuse a wrong current password, counted like a failed sign-in to the account."""
-    counting = _reserve_attempt(settings, db, client, user.username, user)
-    matches, _ = _verify(settings, db, counting, password, user)
-    if not matches:
-        raise _failed(settings, db, user.username)
-    throttle.refund(db, counting.keys)
+    accepted, _ = _attempt(settings, db, client, user.username, user, password)
+    if not accepted:
+        raise LoginRefused

@@ -4,7 +4,8 @@ An attempt is reserved *before* the password is checked, and the check-and-reser
 conditional UPDATE: however many requests arrive at once, at most `limit` of them per window get
 a reservation (SQLite serialises writers; PostgreSQL re-checks the WHERE clause of an UPDATE on
 the row it locked). A successful attempt gives its reservation back, so reservations that are
-kept count failures.
+kept count failures. An attempt's reservations are one transaction: a single commit, which is
+what a failed attempt costs the database.
 
 Keys are stored as SHA-256 digests: a fixed length, and a password typed into the name field is
 not kept in the clear.
@@ -14,7 +15,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import String, case, delete, insert, or_, update
+from sqlalchemy import String, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -38,10 +39,10 @@ def _now() -> float:
     return time.time()
 
 
-def _take(db: Session, counter_key: str, limit: int, window_seconds: int) -> bool:
-    now = _now()
+def _take(db: Session, counter_key: str, limit: int, window_seconds: int, now: float) -> bool:
+    """Take one try from the counter, in the caller's transaction; False when it is spent."""
     expired = AttemptCounter.window_started_at <= now - window_seconds
-    take = (
+    taken = db.connection().execute(
         update(AttemptCounter)
         .where(AttemptCounter.key == counter_key, or_(AttemptCounter.attempts < limit, expired))
         .values(
@@ -49,47 +50,44 @@ def _take(db: Session, counter_key: str, limit: int, window_seconds: int) -> boo
             window_started_at=case((expired, now), else_=AttemptCounter.window_started_at),
         )
     )
-    if db.connection().execute(take).rowcount:
-        db.commit()
+    if taken.rowcount:
         return True
-    try:  # no row yet, or a spent one: only the INSERT can tell them apart without a race
-        db.connection().execute(
-            insert(AttemptCounter).values(key=counter_key, attempts=1, window_started_at=now)
-        )
-        db.commit()
-        return True
-    except IntegrityError:
-        db.rollback()  # the row exists (another request may have just made it): count on it
-    taken = bool(db.connection().execute(take).rowcount)
-    db.commit()
-    return taken
+    if db.scalar(select(AttemptCounter.key).where(AttemptCounter.key == counter_key)):
+        return False  # spent
+    # A new counter; a good moment to drop those whose window is over, so that names that never
+    # sign in leave no rows behind.
+    db.connection().execute(
+        delete(AttemptCounter).where(AttemptCounter.window_started_at <= now - window_seconds)
+    )
+    # On PostgreSQL another request may insert the same key first: IntegrityError.
+    db.connection().execute(
+        insert(AttemptCounter).values(key=counter_key, attempts=1, window_started_at=now)
+    )
+    return True
 
 
 def reserve(db: Session, keys: Sequence[str], *, limit: int, window_seconds: int) -> bool:
-    """Reserve one attempt on every key, or on none: False when any key is spent."""
-    taken: list[str] = []
-    for counter_key in keys:
-        if not _take(db, counter_key, limit, window_seconds):
-            refund(db, taken)
-            return False
-        taken.append(counter_key)
-    return True
+    """Reserve one attempt on every key, or on none (one transaction): False when any is spent."""
+    for _ in range(3):  # again only when another request created one of the counters first
+        now = _now()
+        try:
+            taken = all(_take(db, counter_key, limit, window_seconds, now) for counter_key in keys)
+        except IntegrityError:
+            db.rollback()
+            continue
+        if taken:
+            db.commit()
+        else:
+            db.rollback()  # gives back what this attempt took from the other keys
+        return taken
+    return False  # lost the race three times: refusing is the safe answer
 
 
 def refund(db: Session, keys: Sequence[str]) -> None:
     """Give back one reservation on each key (the attempt succeeded, or was never made)."""
-    if keys:
-        db.connection().execute(
-            update(AttemptCounter)
-            .where(AttemptCounter.key.in_(keys), AttemptCounter.attempts > 0)
-            .values(attempts=AttemptCounter.attempts - 1)
-        )
-        db.commit()
-
-
-def prune(db: Session, window_seconds: int) -> None:
-    """Delete the counters whose window is over: they would start afresh anyway."""
     db.connection().execute(
-        delete(AttemptCounter).where(AttemptCounter.window_started_at <= _now() - window_seconds)
+        update(AttemptCounter)
+        .where(AttemptCounter.key.in_(keys), AttemptCounter.attempts > 0)
+        .values(attempts=AttemptCounter.attempts - 1)
     )
     db.commit()
