@@ -1,7 +1,7 @@
 """Finish the rendered project: prune unselected parts, write .env, git init, install, test.
 
 Cookiecutter runs this in the new project folder with the answers rendered in below; copier runs
-it as a task with the answers as JSON in argv[1] (and "update" in argv[2] during `copier update`).
+it as a task with the answers as JSON in argv[1] and the operation ("copy", "update") in argv[2].
 Updates run it on throwaway renders too: copier renders the old and the new template version
 into scratch folders, cruft does the same for `cruft update` and `cruft diff`. There it only
 prunes, so that the diff between two renders holds template changes and nothing else (no .env
