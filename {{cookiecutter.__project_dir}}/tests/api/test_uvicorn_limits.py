@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from ..conftest import PROJECT_ROOT
 from .conftest import SIGNING_KEY
@@ -22,6 +24,7 @@ MEGABYTE = b"a" * 1024 * 1024
 # Far below the body's size: holding it in memory once (let alone parsing it) exceeds this.
 MAX_PEAK_GROWTH_KILOBYTES = 50 * 1024
 START_ATTEMPTS = 300  # polls of /health, 0.1 s apart
+SECRET_IN_URL = "a-token-someone-put-in-a-url"  # pragma: allowlist secret
 
 
 @dataclass
@@ -163,14 +166,23 @@ def test_200_megabyte_body_to_token_refresh_is_refused_without_growing_memory(
 
 
 def test_access_log_carries_no_query_strings(uvicorn_process: UvicornProcess) -> None:
-    secret = "a-token-someone-put-in-a-url"  # pragma: allowlist secret
-
-    response = httpx.get(f"{uvicorn_process.url}/health", params={"access_token": secret})
+    response = httpx.get(f"{uvicorn_process.url}/health", params={"access_token": SECRET_IN_URL})
 
     assert response.status_code == 200
     log = uvicorn_process.log.read_text()
     assert '"GET /health HTTP/1.1" 200' in log
-    assert secret not in log and "access_token" not in log
+    assert SECRET_IN_URL not in log and "access_token" not in log
+
+
+def test_websocket_handshake_log_carries_no_query_string(uvicorn_process: UvicornProcess) -> None:
+    ws_url = uvicorn_process.url.replace("http://", "ws://") + "/fastagency/ws"
+
+    with pytest.raises(InvalidStatus):  # no credential: refused
+        connect(f"{ws_url}?ticket={SECRET_IN_URL}", open_timeout=10)
+
+    log = uvicorn_process.log.read_text()
+    assert '"WebSocket /fastagency/ws" 401' in log
+    assert SECRET_IN_URL not in log
 
 
 def test_https_reported_by_the_trusted_proxy_turns_hsts_on(uvicorn_process: UvicornProcess) -> None:
