@@ -261,3 +261,26 @@ def test_summary_gives_the_next_commands(service: str) -> None:
     assert lines[commit + 1] == "  .venv/bin/pre-commit install"
     assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
     assert ("uvicorn weather_agent.api.app:app" in text) is (service == "fastapi_oauth2")
+
+
+def test_template_folder_outside_git_is_recorded_without_a_commit(tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "cookiecutter.json").write_text("{}")
+    typed = {"_template": str(template), "_repo_dir": str(template), "_output_dir": "/out"}
+
+    assert post_gen.template_origin(answers(**typed)) == (str(template), None)
+
+
+def test_relative_template_is_placed_from_the_shells_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "template").mkdir()
+    (tmp_path / "template" / "cookiecutter.json").write_text("{}")
+    typed = {"_template": "template", "_repo_dir": "template", "_output_dir": "/elsewhere"}
+
+    monkeypatch.setenv("PWD", str(tmp_path))
+    assert post_gen.template_folder(answers(**typed)) == tmp_path / "template"
+    # Neither the shell's folder nor the output folder holds it: nothing is guessed.
+    monkeypatch.setenv("PWD", "/")
+    assert post_gen.template_folder(answers(**typed)) is None
