@@ -8,10 +8,13 @@ from typing import Any
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
+from sqlalchemy.orm import Session
 from websockets.sync.client import connect
 
 from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.reservations import MemoryReservations
+from {{ cookiecutter.project_slug }}.api.tokens import delete_user
+from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..conftest import run_python
@@ -106,6 +109,16 @@ def test_a_workflow_id_works_only_once(service: str) -> None:
     assert run_over_websocket(service, token, start)[-1]["content"]["result"] == "alice"
 
     assert run_over_websocket(service, token, start) == []
+
+
+def test_a_recreated_account_cannot_start_the_deleted_accounts_workflow(
+    service: str, db: Session, make_user: MakeUser
+) -> None:
+    old_start = initiate(service, token_for(service, "alice"), "whoami")
+    delete_user(db, get_user(db, "alice"))
+    make_user("alice")
+
+    assert run_over_websocket(service, token_for(service, "alice"), old_start) == []
 
 
 def test_client_chosen_workflow_id_is_refused(service: str) -> None:

@@ -141,14 +141,14 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to run this workflow")
             params = {**request.params, "user": user.username}
             try:
-                self.threads.check_room(user.username)
+                self.threads.check_room(user.public_id)
                 reservation_id = self.reservations.reserve(
-                    user.username, request.workflow_name, params
+                    user.public_id, request.workflow_name, params
                 )
             except (NoRoomToRun, TooManyReservations) as refusal:
                 raise too_busy(refusal) from None
             return InitiateWorkflowModel(
-                user_id=user.username,
+                user_id=user.public_id,
                 workflow_uuid=uuid.UUID(reservation_id),
                 name=request.workflow_name,
                 params=params,

@@ -86,5 +86,6 @@ AdminUser = Annotated[User, Depends(require_role("admin"))]
 
 
 async def current_user_id(user: CurrentUser) -> str:
-    """The id FastAgency's adapter knows a user by."""
-    return user.username
+    """The id FastAgency's adapter knows a user by: never reused, unlike a name (an account
+    deleted and re-created under its name must not meet the old account's workflows)."""
+    return user.public_id
