@@ -19,11 +19,16 @@ from .conftest import AddWorkflow, MakeUser, bearer, login
 PUBLIC_ROUTES = {
     "/token",
     "/token/refresh",
+    "/revoke",  # RFC 7009: the token to revoke is the credential
+    "/.well-known/oauth-authorization-server",
     "/health",
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",
 }
+
+# RFC 6750 §3.1: a missing role is a token without the needed scope, not a bad token.
+INSUFFICIENT_SCOPE = 'Bearer error="insufficient_scope"'
 
 
 def report(ui: Any, params: dict[str, Any]) -> str:
@@ -67,6 +72,7 @@ def test_starting_a_workflow_of_another_role_is_forbidden(
     response = client.post("/fastagency/initiate_workflow", json=start, headers=bearer(token))
 
     assert response.status_code == 403
+    assert response.headers["www-authenticate"] == INSUFFICIENT_SCOPE
 
 
 @pytest.mark.parametrize("action", ["disable", "logout"])
@@ -79,6 +85,7 @@ def test_admin_routes_refuse_users_and_serve_admins(
 
     as_user = client.post(f"/admin/users/alice/{action}", headers=bearer(victim))
     assert as_user.status_code == 403
+    assert as_user.headers["www-authenticate"] == INSUFFICIENT_SCOPE
     admin = login(client, "root")["access_token"]
     as_admin = client.post(f"/admin/users/alice/{action}", headers=bearer(admin))
 

@@ -14,7 +14,8 @@ from {{ cookiecutter.project_slug }}.api.users import User, disable_user
 
 from .conftest import PASSWORD, MakeUser, bearer, login
 
-REFUSED = {"detail": "Incorrect username or password"}
+# RFC 6749 §5.2: OAuth2 client libraries raise on the `error` member (and only on it).
+REFUSED = {"error": "invalid_grant", "error_description": "Incorrect username or password"}
 
 
 def attempt(client: TestClient, username: str, password: str) -> tuple[int, object]:
@@ -63,8 +64,8 @@ def test_unknown_user_and_wrong_password_are_indistinguishable(
 
     monkeypatch.setattr(login_module, "verify_password", counting_verify, raising=True)
 
-    assert attempt(client, "nobody", PASSWORD) == (401, REFUSED)
-    assert attempt(client, "alice", "wrong password!") == (401, REFUSED)
+    assert attempt(client, "nobody", PASSWORD) == (400, REFUSED)
+    assert attempt(client, "alice", "wrong password!") == (400, REFUSED)
     # Both cost one argon2id verification: the unknown user against a dummy hash.
     assert len(hashes_checked) == 2
     assert all(stored.startswith("$argon2id$") for stored in hashes_checked)
@@ -75,14 +76,20 @@ def test_disabled_user_gets_the_same_refusal_and_no_token(
 ) -> None:
     disable_user(db, make_user())
 
-    assert attempt(client, "alice", PASSWORD) == (401, REFUSED)
+    assert attempt(client, "alice", PASSWORD) == (400, REFUSED)
 
 
-@pytest.mark.parametrize("form", [{}, {"username": "alice"}, {"password": PASSWORD}])
-def test_missing_form_fields_are_a_validation_error(
+@pytest.mark.parametrize(
+    "form",
+    [{}, {"username": "alice"}, {"password": PASSWORD}, {"username": "alice", "password": ""}],
+)
+def test_missing_form_fields_are_an_invalid_request_as_oauth2_clients_expect(
     client: TestClient, form: dict[str, str]
 ) -> None:
-    assert client.post("/token", data=form).status_code == 422
+    response = client.post("/token", data=form)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
 
 
 def test_repeated_failures_lock_the_account_for_clients_that_never_signed_in_to_it(
@@ -94,11 +101,14 @@ def test_repeated_failures_lock_the_account_for_clients_that_never_signed_in_to_
     caplog.set_level(logging.WARNING)
 
     for _ in range(3):  # login_max_failures in the test settings
-        assert attempt(first, "alice", "wrong password 1")[0] == 401
+        assert attempt(first, "alice", "wrong password 1")[0] == 400
     status, body = attempt(second, "alice", PASSWORD)
 
     assert status == 429
-    assert body == {"detail": "Too many failed sign-in attempts: try again later"}
+    assert body == {
+        "error": "temporarily_unavailable",
+        "error_description": "Too many failed sign-in attempts: try again later",
+    }
     assert "locked" in caplog.text
     assert "wrong password 1" not in caplog.text and PASSWORD not in caplog.text
 
@@ -111,7 +121,7 @@ def test_overlong_password_is_refused_without_hashing(
     monkeypatch.setattr(login_module, "verify_password", lambda *_: hashed.append(1))
 
     # 60 kB: under the request body cap (64 KiB), which refuses larger bodies before login runs.
-    assert attempt(client, "alice", "x" * 60_000) == (401, REFUSED)
+    assert attempt(client, "alice", "x" * 60_000) == (400, REFUSED)
     assert hashed == []
     with pytest.raises(PasswordRejected, match="at most 128 characters"):
         make_user("bob", "y" * 1_000_000)

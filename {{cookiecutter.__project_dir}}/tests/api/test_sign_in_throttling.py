@@ -59,7 +59,7 @@ def test_strangers_guessing_a_password_cannot_keep_its_user_out(
 
         answers = [sign_in(attacker, "admin", f"{WRONG} {n}") for n in range(20)]
 
-        assert answers == [401] * 3 + [429] * 17  # login_max_failures=3 in the test settings
+        assert answers == [400] * 3 + [429] * 17  # login_max_failures=3 in the test settings
         assert sign_in(admin, "admin", PASSWORD) == 200
     with client_from("127.0.0.4", url) as new_client:
         # Guessing stays bounded: clients that never signed in wait for the window to end.
@@ -72,7 +72,7 @@ def test_one_address_is_refused_after_the_limit_whatever_password_comes_next(
     make_user()
     with client_from("127.0.0.2", url) as guesser:
         for name in ("ghost-1", "ghost-2", "ghost-3"):  # other accounts, none of them real
-            assert sign_in(guesser, name, WRONG) == 401
+            assert sign_in(guesser, name, WRONG) == 400
 
         assert sign_in(guesser, "alice", PASSWORD) == 429
         # uvicorn trusts X-Forwarded-For only from --forwarded-allow-ips (127.0.0.1 by default).
@@ -88,7 +88,7 @@ def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(
     make_user()
     with client_from("127.0.0.1", url) as proxy:  # the address uvicorn trusts by default
         for name in ("ghost-1", "ghost-2", "ghost-3"):
-            assert sign_in(proxy, name, WRONG, headers={"X-Forwarded-For": "198.51.100.7"}) == 401
+            assert sign_in(proxy, name, WRONG, headers={"X-Forwarded-For": "198.51.100.7"}) == 400
 
         blocked = sign_in(proxy, "alice", PASSWORD, headers={"X-Forwarded-For": "198.51.100.7"})
         other = sign_in(proxy, "alice", PASSWORD, headers={"X-Forwarded-For": "198.51.100.8"})
@@ -145,7 +145,7 @@ def test_parallel_guesses_check_at_most_the_limit_of_passwords(
                 client.close()
 
             assert len(checked) <= 3, f"trial {trial}: {len(checked)} passwords checked"
-            assert sorted(answers) == [401] * len(checked) + [429] * (30 - len(checked))
+            assert sorted(answers) == [400] * len(checked) + [429] * (30 - len(checked))
             assert right_password == 429
 
 
@@ -184,7 +184,7 @@ def test_failed_sign_ins_in_parallel_leave_the_service_answering(
             me = alice.get("/users/me", headers=bearer(token["access_token"]))
             assert me.status_code == 200
             release.set()
-            assert sorted(future.result() for future in pending) == [401] * 2 + [503] * 18
+            assert sorted(future.result() for future in pending) == [400] * 2 + [503] * 18
         for client in clients:
             client.close()
 

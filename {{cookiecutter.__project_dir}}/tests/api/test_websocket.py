@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
 from sqlalchemy.orm import Session
+from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from {{ cookiecutter.project_slug }}.api.app import create_app

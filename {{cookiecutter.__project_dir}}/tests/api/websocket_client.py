@@ -25,7 +25,9 @@ def ask(ui: Any, params: dict[str, Any]) -> str:
 
 
 def token_for(url: str, username: str) -> str:
-    return sign_in(url, username, PASSWORD)  # the shipped client's sign-in
+    session = sign_in(url, username, PASSWORD)  # the shipped client's sign-in
+    session.close()
+    return str(session.token["access_token"])
 
 
 def request_start(

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from ..settings import Settings
-from .deps import CurrentUser
+from .deps import CurrentUser, insufficient_role
 from .reservations import MemoryReservations, Reservation, Reservations, TooManyReservations
 from .tokens import InvalidToken, authenticate
 from .users import User
@@ -138,7 +138,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             if request.workflow_name not in self.provider.names:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "no such workflow")
             if request.workflow_name not in self.workflows_for(user):
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed to run this workflow")
+                raise insufficient_role("not allowed to run this workflow")
             params = {**request.params, "user": user.username}
             try:
                 self.threads.check_room(user.public_id)

@@ -14,6 +14,7 @@ from .body_limit import BodySizeLimit
 from .db import create_database
 from .deps import CurrentUser, current_user_id
 from .docs import add_swagger_ui
+from .oauth_errors import OAuthError, oauth_error_response
 from .security_headers import SecurityHeaders
 from .signing_key import checked_settings
 from .validation_errors import validation_error_without_input
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
-        exception_handlers={RequestValidationError: validation_error_without_input},
+        exception_handlers={
+            RequestValidationError: validation_error_without_input,
+            OAuthError: oauth_error_response,
+        },
     )
     if docs:
         add_swagger_ui(app)

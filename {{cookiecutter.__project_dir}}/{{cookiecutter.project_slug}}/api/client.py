@@ -2,9 +2,11 @@
 
     python -m {{ cookiecutter.project_slug }}.api.client --user alice weather
 
-It reads the password from a prompt (or standard input when piped), gets a token from /token,
-reserves a run at /fastagency/initiate_workflow, opens the websocket with the token in the
-Authorization header, prints each message and answers the workflow's questions from the keyboard.
+It reads the password from a prompt (or standard input when piped) and signs in with Authlib's
+OAuth2 client, which sends the access token and refreshes it when it nears expiry. It reserves a
+run at /fastagency/initiate_workflow, opens the websocket with the token in the Authorization
+header, prints each message, answers the workflow's questions from the keyboard, and signs out
+(revokes its tokens) at the end.
 """
 
 import argparse
@@ -12,33 +14,48 @@ import json
 import sys
 from typing import Any
 
-import httpx
+import httpx2
+from authlib.integrations.httpx_client import OAuth2Client, OAuthError
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from .passwords import read_password
 
-
-def sign_in(base_url: str, username: str, password: str) -> str:
-    response = httpx.post(f"{base_url}/token", data={"username": username, "password": password})
-    response.raise_for_status()
-    return str(response.json()["access_token"])
+# The service has no registered clients and ignores this; Authlib sends it.
+CLIENT_ID = "{{ cookiecutter.project_slug }}-cli"
 
 
-def start(base_url: str, token: str, workflow: str, params: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(
-        f"{base_url}/fastagency/initiate_workflow",
-        json={"workflow_name": workflow, "params": params},
-        headers={"Authorization": f"Bearer {token}"},
+def sign_in(base_url: str, username: str, password: str) -> OAuth2Client:
+    """An HTTP client for `base_url` that holds this user's tokens."""
+    session = OAuth2Client(
+        client_id=CLIENT_ID,
+        # A public client: no secret. (S106: a method's name, not a password.)
+        token_endpoint_auth_method="none",  # noqa: S106
+        token_endpoint=f"{base_url}/token",
+        base_url=base_url,
+    )
+    session.fetch_token(username=username, password=password)
+    return session
+
+
+def _service_url(session: OAuth2Client, path: str) -> str:
+    return str(session.base_url).rstrip("/") + path
+
+
+def start(session: OAuth2Client, workflow: str, params: dict[str, Any]) -> dict[str, Any]:
+    response = session.post(
+        "/fastagency/initiate_workflow", json={"workflow_name": workflow, "params": params}
     )
     response.raise_for_status()
     reserved: dict[str, Any] = response.json()
     return reserved
 
 
-def follow(base_url: str, token: str, reserved: dict[str, Any]) -> str | None:
+def follow(session: OAuth2Client, reserved: dict[str, Any]) -> str | None:
     """Print the run's messages, answer its questions; return the final result."""
-    ws_url = base_url.replace("http", "ws", 1) + "/fastagency/ws"
-    with connect(ws_url, additional_headers={"Authorization": f"Bearer {token}"}) as websocket:
+    ws_url = _service_url(session, "/fastagency/ws").replace("http", "ws", 1)
+    bearer = {"Authorization": f"Bearer {session.token['access_token']}"}
+    with connect(ws_url, additional_headers=bearer) as websocket:
         websocket.send(json.dumps(reserved))
         for raw in websocket:
             message = json.loads(raw)
@@ -52,6 +69,29 @@ def follow(base_url: str, token: str, reserved: dict[str, Any]) -> str | None:
     return None
 
 
+def _printable(text: str) -> str:
+    # What the service says is shown as text: no terminal control sequences get through.
+    return "".join(character if character.isprintable() else "?" for character in text)
+
+
+def sign_out(session: OAuth2Client) -> None:
+    # Revoking the refresh token ends the whole session, its access token included.
+    session.revoke_token(
+        _service_url(session, "/revoke"),
+        token=session.token["refresh_token"],
+        token_type_hint="refresh_token",  # noqa: S106 (a token kind's name)
+    )
+
+
+def run(base_url: str, username: str, workflow: str, params: dict[str, Any]) -> str | None:
+    session = sign_in(base_url, username, read_password(confirm=False))
+    try:
+        return follow(session, start(session, workflow, params))
+    finally:
+        sign_out(session)
+        session.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workflow", help="workflow name, as listed by GET /")
@@ -59,9 +99,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", required=True)
     parser.add_argument("--question", help="passed to the workflow as params.question")
     arguments = parser.parse_args(argv)
-    token = sign_in(arguments.url, arguments.user, read_password(confirm=False))
     params = {"question": arguments.question} if arguments.question else {}
-    result = follow(arguments.url, token, start(arguments.url, token, arguments.workflow, params))
+    try:
+        result = run(arguments.url.rstrip("/"), arguments.user, arguments.workflow, params)
+    except OAuthError as refused:
+        print(
+            f"Sign-in refused: {_printable(refused.description or refused.error)}", file=sys.stderr
+        )
+        return 1
+    except httpx2.HTTPStatusError as error:
+        print(f"The service answered {error.response.status_code}", file=sys.stderr)
+        return 1
+    except ConnectionClosed as closed:
+        # 1008: the session ended; 1009: a message was too large; 1013: the service is busy.
+        frame = closed.rcvd
+        reason = (
+            f"{_printable(frame.reason)} (code {frame.code})"
+            if frame
+            else "the connection was lost"
+        )
+        print(f"The service closed the workflow: {reason}", file=sys.stderr)
+        return 1
     return 0 if result is not None else 1
 
 

@@ -32,11 +32,31 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+# The challenges of RFC 6750 §3: clients such as Authlib read the error code from the header.
 def not_authenticated() -> HTTPException:
+    """No token at all: a bare challenge, no error code (RFC 6750 §3.1)."""
     return HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail="Not authenticated",
         headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def invalid_token() -> HTTPException:
+    """A token that is malformed, expired or revoked: deliberately not said which."""
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED,
+        detail="Not authenticated",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def insufficient_role(detail: str = "Not allowed") -> HTTPException:
+    # Tokens carry no scopes: the user's role is what the route requires.
+    return HTTPException(
+        status_code=status.HTTP_403_FORBIDDEN,
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
     )
 
 
@@ -60,7 +80,7 @@ async def get_caller(
         )
         return Caller(user, session_id)
     except InvalidToken:
-        raise not_authenticated() from None
+        raise invalid_token() from None
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -76,7 +96,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def require_role(*roles: str) -> Callable[..., Awaitable[User]]:
     async def user_with_role(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Not allowed")
+            raise insufficient_role()
         return user
 
     return user_with_role

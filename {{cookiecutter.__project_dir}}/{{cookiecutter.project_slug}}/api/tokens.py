@@ -159,3 +159,16 @@ def delete_user(db: Session, user: User) -> None:
     db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     db.delete(user)
     db.commit()
+
+
+def revoke(settings: Settings, db: Session, token: str) -> None:
+    """End the session of a valid access or refresh token (RFC 7009); ignore anything else, so
+    that the answer does not tell whether a token was valid."""
+    kinds: tuple[TokenKind, ...] = ("access", "refresh")
+    for kind in kinds:
+        try:
+            claims = decode_token(settings, token, kind)
+        except jwt.InvalidTokenError:
+            continue
+        end_session(db, claims["sid"])
+        return
