@@ -170,6 +170,44 @@ def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
     assert "[workflow_completed]" in run.stdout and FORECAST_DATE in run.stdout
 
 
+def test_shipped_client_reports_the_services_close_reason_without_a_traceback(
+    service: str, settings: Settings
+) -> None:
+    too_long = "x" * (settings.websocket_max_message_bytes + 1)
+    run = run_python(
+        "-m",
+        "{{ cookiecutter.project_slug }}.api.client",
+        "--url",
+        service,
+        "--user",
+        "alice",
+        "ask",
+        stdin=f"{PASSWORD}\n{too_long}\n",  # the password, then an answer over the limit
+    )
+
+    assert run.returncode == 1
+    assert "The service closed the workflow: messages are limited to" in run.stderr
+    assert "(code 1009)" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_shipped_client_says_a_wrong_password_was_refused_without_a_traceback(
+    service: str,
+) -> None:
+    run = run_python(
+        "-m",
+        "{{ cookiecutter.project_slug }}.api.client",
+        "--url",
+        service,
+        "--user",
+        "alice",
+        "whoami",
+        stdin="not alice's password\n",
+    )
+
+    assert run.returncode == 1
+    assert run.stderr == "Sign-in refused: Incorrect username or password\n"
+
+
 def test_reservation_not_claimed_in_time_is_refused_and_frees_its_place() -> None:
     reservations = MemoryReservations(lifetime_seconds=0, max_per_user=1)
     expired = reservations.reserve("alice", "whoami", {})

