@@ -3,8 +3,9 @@
 A default project is installed; its console script creates a user; uvicorn serves
 `<slug>.api.app:app` on loopback; a client written here, from the README's protocol alone,
 signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
-from the project's own tests stand in for the LLM provider and the weather API. Then a real
-browser signs in through Swagger UI's Authorize dialog.
+from the project's own tests stand in for the LLM provider and the weather API. The README's
+Python recipe (Authlib) runs as printed. Then a real browser signs in through Swagger UI's
+Authorize dialog.
 """
 
 import json
@@ -166,6 +167,43 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
 
     result = messages[-1]["content"]["result"]
     assert "'city': 'Oslo'" in result and FORECAST_DATE in result
+
+
+def readme_python_recipe(project: Path) -> str:
+    readme = (project / "README.md").read_text()
+    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_python_recipe_signs_in_refreshes_and_signs_out_with_authlib(
+    project: Path,
+) -> None:
+    api = free_port()
+    base = f"http://127.0.0.1:{api}"
+    # One-minute access tokens: Authlib refreshes those before each request, as the README says.
+    env = {**service_env(), "ACCESS_TOKEN_EXPIRE_MINUTES": "1"}
+    create_user(project, env, "reader")
+    # The recipe as printed, for this server and this test's account.
+    recipe = readme_python_recipe(project).replace("http://127.0.0.1:8000", base)
+    recipe = recipe.replace('username="alice"', 'username="reader"')
+    logs_before = set(project.glob("server-*.log"))
+
+    with serving(
+        uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api), project, env, f"{base}/health"
+    ):
+        ran = run(
+            [str(project / ".venv" / "bin" / "python"), "-c", recipe],
+            project,
+            env=env,
+            input=f"{PASSWORD}\n",
+        )
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().endswith("['weather']")
+    (log,) = set(project.glob("server-*.log")) - logs_before
+    requests = log.read_text()
+    # Signed in, refreshed by itself before GET /, then revoked.
+    assert requests.count('"POST /token HTTP/1.1" 200') == 2
+    assert '"GET / HTTP/1.1" 200' in requests and '"POST /revoke HTTP/1.1" 200' in requests
 
 
 def try_users_me(operation: Locator) -> str:
