@@ -5,6 +5,7 @@ refresh, fail and revoke by RFC 6749, 7009 and 8414 alone. Access tokens last on
 in a deployment that keeps them short, so that clients must refresh them by themselves.
 """
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from oauthlib.oauth2 import InvalidGrantError, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session
 
+from {{ cookiecutter.project_slug }}.api import login as login_module
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..loopback import serve
@@ -169,6 +171,40 @@ def test_requests_oauthlib_signs_in_refreshes_and_fails_on_a_wrong_password(
     assert me.status_code == 200 and me.json()["username"] == "alice"
     with pytest.raises(InvalidGrantError):
         session.fetch_token(token_url, username="alice", password=WRONG_PASSWORD)
+
+
+def test_a_locked_sign_in_tells_authlib_to_come_back_later(service: str) -> None:
+    client = OAuth2Client(
+        client_id=CLIENT_ID, token_endpoint_auth_method="none", token_endpoint=f"{service}/token"
+    )
+    errors = []
+    with client:
+        for _ in range(4):  # login_max_failures is 3 in the test settings
+            with pytest.raises(OAuthError) as refused:
+                client.fetch_token(username="alice", password=WRONG_PASSWORD)
+            errors.append(refused.value.error)
+
+    assert errors == ["invalid_grant"] * 3 + ["temporarily_unavailable"]
+    retried_too_soon = httpx.post(
+        f"{service}/token", data={"grant_type": "password", "username": "alice", "password": "x"}
+    )
+    assert retried_too_soon.status_code == 429
+    assert int(retried_too_soon.headers["retry-after"]) > 0
+
+
+def test_a_sign_in_refused_while_every_hashing_slot_is_busy_says_so_to_oauth2_clients(
+    client: TestClient, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user("alice")
+    busy = threading.BoundedSemaphore(1)
+    busy.acquire()  # as if another sign-in were hashing
+    monkeypatch.setattr(login_module, "_hash_slots", lambda size: busy)
+
+    response = client.post("/token", data={"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["error"] == "temporarily_unavailable"
 
 
 @pytest.mark.parametrize("grant_type", ["client_credentials", "authorization_code"])
