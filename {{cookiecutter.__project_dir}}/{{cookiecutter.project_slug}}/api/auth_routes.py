@@ -72,6 +72,7 @@ def _no_store(response: Response) -> None:
     response.headers.update(NO_STORE)
 
 
+# Also the answers of POST /users/me/password (user_routes.py), in FastAPI's `detail` form there.
 def too_many_attempts(settings: Settings) -> HTTPException:
     return HTTPException(
         status_code=status.HTTP_429_TOO_MANY_REQUESTS,
