@@ -31,8 +31,14 @@ def test_console_script_creates_the_default_database_readable_by_its_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)  # the default; tmp_path is the working dir
+    # One argument a line (the trailing comma keeps it so), whatever the slug's length.
     created = run_python(
-        "-m", "{{ cookiecutter.project_slug }}.cli", "users", "create", "erin", stdin=f"{PASSWORD}\n"
+        "-m",
+        "{{ cookiecutter.project_slug }}.cli",
+        "users",
+        "create",
+        "erin",
+        stdin=f"{PASSWORD}\n",
     )
 
     assert created.returncode == 0, created.stderr
