@@ -1,5 +1,6 @@
 """Service fixtures: the real app on a real SQLite file, real password hashing, real JWTs."""
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.users import User, create_user
 from {{ cookiecutter.project_slug }}.settings import Settings
+
+from ..conftest import run_python
 
 SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"  # pragma: allowlist secret
 PASSWORD = "correct horse battery staple"  # pragma: allowlist secret
@@ -85,3 +88,19 @@ def login(client: TestClient, username: str = "alice", password: str = PASSWORD)
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def create_user_from_shell(
+    username: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`{{ cookiecutter.project_slug }} users create NAME` in a new process, the password piped in."""
+    # One argument a line (the trailing comma keeps it so), whatever the slug's length.
+    return run_python(
+        "-m",
+        "{{ cookiecutter.project_slug }}.cli",
+        "users",
+        "create",
+        username,
+        stdin=f"{PASSWORD}\n",
+        env=env,
+    )

@@ -15,8 +15,7 @@ from {{ cookiecutter.project_slug }}.api.security import verify_password
 from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.cli import main
 
-from ..conftest import run_python
-from .conftest import PASSWORD, bearer, login
+from .conftest import PASSWORD, bearer, create_user_from_shell, login
 
 UsersCLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -41,14 +40,8 @@ def run(
 
 
 def test_console_script_reads_the_password_from_standard_input(tmp_path: Path) -> None:
-    created = run_python(
-        "-m",
-        "{{ cookiecutter.project_slug }}.cli",
-        "users",
-        "create",
-        "erin",
-        stdin=f"{PASSWORD}\n",
-        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}"},
+    created = create_user_from_shell(
+        "erin", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}"}
     )
 
     assert created.returncode == 0, created.stderr

@@ -10,8 +10,8 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..conftest import PROJECT_ROOT, run_python
-from .conftest import PASSWORD
+from ..conftest import PROJECT_ROOT
+from .conftest import create_user_from_shell
 
 
 def mode(path: Path) -> int:
@@ -31,15 +31,7 @@ def test_console_script_creates_the_default_database_readable_by_its_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)  # the default; tmp_path is the working dir
-    # One argument a line (the trailing comma keeps it so), whatever the slug's length.
-    created = run_python(
-        "-m",
-        "{{ cookiecutter.project_slug }}.cli",
-        "users",
-        "create",
-        "erin",
-        stdin=f"{PASSWORD}\n",
-    )
+    created = create_user_from_shell("erin")
 
     assert created.returncode == 0, created.stderr
     database = tmp_path / "data" / "users.db"

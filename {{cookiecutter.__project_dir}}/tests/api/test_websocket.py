@@ -2,6 +2,7 @@
 
 import json
 import logging
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -151,15 +152,27 @@ def test_workflow_error_reaches_the_client_as_an_incident_id_only(
     assert PRIVATE_PARAM not in caplog.text
 
 
-@pytest.mark.usefixtures("configured")
-def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
-    run = run_python(
+def run_shipped_client(
+    service: str, *arguments: str, stdin: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m {{ cookiecutter.project_slug }}.api.client` as a user runs it, signing in as alice."""
+    # One argument a line (the trailing comma keeps it so), whatever the slug's length.
+    return run_python(
         "-m",
         "{{ cookiecutter.project_slug }}.api.client",
         "--url",
         service,
         "--user",
         "alice",
+        *arguments,
+        stdin=stdin,
+    )
+
+
+@pytest.mark.usefixtures("configured")
+def test_shipped_client_runs_the_weather_workflow(service: str) -> None:
+    run = run_shipped_client(
+        service,
         "--question",
         "What is the weather in Paris?",
         "weather",
@@ -174,16 +187,8 @@ def test_shipped_client_reports_the_services_close_reason_without_a_traceback(
     service: str, settings: Settings
 ) -> None:
     too_long = "x" * (settings.websocket_max_message_bytes + 1)
-    run = run_python(
-        "-m",
-        "{{ cookiecutter.project_slug }}.api.client",
-        "--url",
-        service,
-        "--user",
-        "alice",
-        "ask",
-        stdin=f"{PASSWORD}\n{too_long}\n",  # the password, then an answer over the limit
-    )
+    # The password, then an answer over the limit.
+    run = run_shipped_client(service, "ask", stdin=f"{PASSWORD}\n{too_long}\n")
 
     assert run.returncode == 1
     assert "The service closed the workflow: messages are limited to" in run.stderr
@@ -193,16 +198,7 @@ def test_shipped_client_reports_the_services_close_reason_without_a_traceback(
 def test_shipped_client_says_a_wrong_password_was_refused_without_a_traceback(
     service: str,
 ) -> None:
-    run = run_python(
-        "-m",
-        "{{ cookiecutter.project_slug }}.api.client",
-        "--url",
-        service,
-        "--user",
-        "alice",
-        "whoami",
-        stdin="not alice's password\n",
-    )
+    run = run_shipped_client(service, "whoami", stdin="not alice's password\n")
 
     assert run.returncode == 1
     assert run.stderr == "Sign-in refused: Incorrect username or password\n"
