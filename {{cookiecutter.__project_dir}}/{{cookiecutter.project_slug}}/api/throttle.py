@@ -84,7 +84,7 @@ def reserve(db: Session, keys: Sequence[str], *, limit: int, window_seconds: int
 
 
 def refund(db: Session, keys: Sequence[str]) -> None:
-    """Give back one reservation on each key (the attempt succeeded, or was never made)."""
+    """Give back one reservation on each key: the attempt succeeded, so it was no failure."""
     db.connection().execute(
         update(AttemptCounter)
         .where(AttemptCounter.key.in_(keys), AttemptCounter.attempts > 0)

@@ -167,8 +167,8 @@ def revoke(settings: Settings, db: Session, token: str) -> None:
     kinds: tuple[TokenKind, ...] = ("access", "refresh")
     for kind in kinds:
         try:
-            claims = decode_token(settings, token, kind)
-        except jwt.InvalidTokenError:
+            claims = _claims(settings, token, kind)
+        except InvalidToken:
             continue
         end_session(db, claims["sid"])
         return
