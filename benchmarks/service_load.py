@@ -114,10 +114,10 @@ def load_project(root: Path) -> Project:
     apps = sorted(root.glob("*/api/app.py"))
     if not apps:
         raise BenchmarkError(f"{root} has no <package>/api/app.py: was it rendered with a service?")
-    if not (root / "tests" / "fake_llm.py").is_file():
-        raise BenchmarkError(f"{root} has no tests/fake_llm.py to stand in for the LLM")
+    if not (root / "tests" / "fakes" / "llm.py").is_file():
+        raise BenchmarkError(f"{root} has no tests/fakes/llm.py to stand in for the LLM")
     sys.path.insert(0, str(root))
-    loopback = importlib.import_module("tests.loopback")
+    loopback = importlib.import_module("tests.utils.loopback")
     loopback.refuse_non_loopback_connections()
     return Project(root, apps[0].parent.parent.name)
 
@@ -132,9 +132,9 @@ class Upstreams:
 @contextlib.contextmanager
 def fake_upstreams() -> Iterator[Upstreams]:
     """Serve the tests' fake LLM and fake weather API in threads of this process."""
-    fake_llm = importlib.import_module("tests.fake_llm")
-    fake_weather = importlib.import_module("tests.fake_weather_api")
-    serve = importlib.import_module("tests.loopback").serve
+    fake_llm = importlib.import_module("tests.fakes.llm")
+    fake_weather = importlib.import_module("tests.fakes.weather_api")
+    serve = importlib.import_module("tests.utils.loopback").serve
     with (
         serve(fake_llm.create_fake_llm()) as llm_url,
         serve(fake_weather.create_fake_weather_api()) as weather_url,

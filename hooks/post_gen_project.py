@@ -28,7 +28,10 @@ from pathlib import Path
 OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
     "{project_slug}/api": lambda answers: answers["service"] == "fastapi_oauth2",
-    "tests/api": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/workflows.py": lambda answers: answers["service"] == "fastapi_oauth2",
     # Proprietary code ships no license: all rights reserved.
     "LICENSE": lambda answers: answers["license"] != "Proprietary",
 }

@@ -26,7 +26,7 @@ def test_every_optional_path_exists_in_the_template() -> None:
     [
         ({}, []),
         ({"use_devcontainer": False}, [".devcontainer"]),
-        ({"service": "none"}, ["weather_agent/api", "tests/api"]),
+        ({"service": "none"}, ["weather_agent/api", "tests/service"]),
         ({"license": "Proprietary"}, ["LICENSE"]),
         ({"license": "Apache-2.0"}, []),
     ],

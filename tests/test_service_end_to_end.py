@@ -126,14 +126,14 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
     base = f"http://127.0.0.1:{api}"
     with (
         serving(
-            uvicorn(project, "--factory", "tests.fake_llm:create_fake_llm", port=llm),
+            uvicorn(project, "--factory", "tests.fakes.llm:create_fake_llm", port=llm),
             project,
             env,
             f"http://127.0.0.1:{llm}/openapi.json",
         ),
         serving(
             uvicorn(
-                project, "--factory", "tests.fake_weather_api:create_fake_weather_api", port=weather
+                project, "--factory", "tests.fakes.weather_api:create_fake_weather_api", port=weather
             ),
             project,
             env,

@@ -1,71 +1,16 @@
 """Loopback fixtures: a fake LLM and a local weather API, and a guard against the internet."""
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
-from .fake_llm import create_fake_llm
-from .fake_weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
-from .loopback import refuse_non_loopback_connections, serve
-
-CONFIG_VARIABLES = [
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "LLM_MODEL",
-    "WEATHER_OPENAPI_URL",
-    "WEATHER_OPENAPI_SHA256",
-    "WEATHER_API_BASE_URL",
-    "WEATHER_TIMEOUT_SECONDS",
-    "WEATHER_API_KEY",
-    "WEATHER_API_TOKEN",
-    "WEATHER_API_USERNAME",
-    "WEATHER_API_PASSWORD",
-]
-
-# The variable that holds the credential: a name, not a credential.
-{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
-SECRET_VARIABLE = "WEATHER_API_KEY"  # pragma: allowlist secret
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-SECRET_VARIABLE = "WEATHER_API_TOKEN"  # pragma: allowlist secret
-{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
-SECRET_VARIABLE = "WEATHER_API_PASSWORD"  # pragma: allowlist secret
-{%- endif %}
+from .fakes.llm import create_fake_llm
+from .fakes.weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
+from .utils.environment import CONFIG_VARIABLES
+from .utils.loopback import LocalServer, refuse_non_loopback_connections, serve
 
 refuse_non_loopback_connections()
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_python(
-    *arguments: str, stdin: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python <arguments>` in a new process, as a user runs it, with this project importable."""
-    return subprocess.run(
-        [sys.executable, *arguments],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {}), "PYTHONPATH": str(PROJECT_ROOT)},
-        check=False,
-    )
-
-
-@dataclass
-class LocalServer:
-    url: str
-    app: FastAPI
-
-    @property
-    def state(self) -> Any:
-        return self.app.state
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import PROJECT_ROOT, run_python
+from .utils.processes import PROJECT_ROOT, run_python
 
 MAIN_MODULE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}" / "main.py"
 

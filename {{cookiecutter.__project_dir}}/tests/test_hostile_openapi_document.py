@@ -15,8 +15,8 @@ import pytest
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
 
-from .fake_weather_api import create_weather_api_serving
-from .loopback import serve
+from .fakes.weather_api import create_weather_api_serving
+from .utils.loopback import serve
 
 pytestmark = pytest.mark.usefixtures("configured")
 

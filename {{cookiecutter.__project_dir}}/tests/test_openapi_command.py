@@ -11,9 +11,8 @@ from {{ cookiecutter.project_slug }}.cli import main
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import create_weather_api
 
-from .conftest import LocalServer
-from .fake_weather_api import create_weather_api_serving
-from .loopback import serve
+from .fakes.weather_api import create_weather_api_serving
+from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT_ROOT
+from .utils.processes import PROJECT_ROOT
 
 # The template's CI runs these for every option; project setup leaves them to your first pytest.
 pytestmark = pytest.mark.static

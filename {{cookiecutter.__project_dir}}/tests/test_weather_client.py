@@ -21,8 +21,7 @@ from {{ cookiecutter.project_slug }}.weather import (
     create_weather_api,
 )
 
-from .conftest import {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer
-from .fake_weather_api import (
+from .fakes.weather_api import (
     FORECAST_DATE,
 {%- if scheme == "oauth2_password" %}
     ISSUED_TOKEN,
@@ -40,7 +39,10 @@ from .fake_weather_api import (
 {%- endif %}
     create_fake_weather_api,
 )
-from .loopback import serve
+{%- if scheme != "none" %}
+from .utils.environment import SECRET_VARIABLE
+{%- endif %}
+from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")
 

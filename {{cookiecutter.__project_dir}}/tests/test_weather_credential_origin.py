@@ -14,10 +14,9 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
 from {{ cookiecutter.project_slug }}.workflows import wf
 
-from .conftest import LocalServer
-from .fake_weather_api import create_fake_weather_api, create_weather_api_serving
-from .loopback import serve
-from .recording_ui import RecordingUI
+from .fakes.recording_ui import RecordingUI
+from .fakes.weather_api import create_fake_weather_api, create_weather_api_serving
+from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")
 

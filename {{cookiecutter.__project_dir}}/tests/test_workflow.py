@@ -5,9 +5,13 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.workflows import wf
 
-from .conftest import PROJECT_ROOT, {% if scheme != "none" %}SECRET_VARIABLE, {% endif %}LocalServer, run_python
-from .fake_weather_api import FORECAST_DATE, FORECAST_TEMPERATURE{% if scheme != "none" %}, REFUSAL{% endif %}
-from .recording_ui import RecordingUI
+from .fakes.recording_ui import RecordingUI
+from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE{% if scheme != "none" %}, REFUSAL{% endif %}
+{%- if scheme != "none" %}
+from .utils.environment import SECRET_VARIABLE
+{%- endif %}
+from .utils.loopback import LocalServer
+from .utils.processes import PROJECT_ROOT, run_python
 
 MAIN_MODULE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}" / "main.py"
 QUESTION = "What is the weather in Paris?"

@@ -1,9 +1,7 @@
 """Service fixtures: the real app on a real SQLite file, real password hashing, real JWTs."""
 
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -16,14 +14,8 @@ from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.users import User, create_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..conftest import run_python
-
-SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"  # pragma: allowlist secret
-PASSWORD = "correct horse battery staple"  # pragma: allowlist secret
-
-MakeUser = Callable[..., User]
-WorkflowFunction = Callable[[Any, dict[str, Any]], str]  # (ui, params) -> result
-AddWorkflow = Callable[[str, WorkflowFunction, tuple[str, ...]], None]  # name, function, roles
+from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser
+from ..utils.workflows import AddWorkflow, WorkflowFunction
 
 
 @pytest.fixture
@@ -78,29 +70,3 @@ def add_workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[AddWorkflow]:
     yield add
     for name in added:
         workflows.wf._workflows.pop(name)  # Workflow has no public way to unregister
-
-
-def login(client: TestClient, username: str = "alice", password: str = PASSWORD) -> Any:
-    response = client.post("/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def create_user_from_shell(
-    username: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`{{ cookiecutter.project_slug }} users create NAME` in a new process, the password piped in."""
-    # One argument a line (the trailing comma keeps it so), whatever the slug's length.
-    return run_python(
-        "-m",
-        "{{ cookiecutter.project_slug }}.cli",
-        "users",
-        "create",
-        username,
-        stdin=f"{PASSWORD}\n",
-        env=env,
-    )

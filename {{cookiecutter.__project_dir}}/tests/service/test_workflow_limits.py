@@ -15,10 +15,10 @@ from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..fake_weather_api import FORECAST_DATE
-from ..loopback import serve
-from .conftest import SIGNING_KEY, AddWorkflow, MakeUser, bearer
-from .websocket_client import (
+from ..fakes.weather_api import FORECAST_DATE
+from ..utils.accounts import SIGNING_KEY, MakeUser, bearer
+from ..utils.loopback import serve
+from ..utils.websocket_client import (
     WAIT_SECONDS,
     ask,
     close_of,
@@ -30,6 +30,7 @@ from .websocket_client import (
     token_for,
     workflow_socket,
 )
+from ..utils.workflows import AddWorkflow
 
 # More than the 40 threads that serve requests: parked there, they would stall every request.
 PARKED_ATTEMPTS = 45

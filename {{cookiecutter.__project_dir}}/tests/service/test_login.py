@@ -12,7 +12,7 @@ from {{ cookiecutter.project_slug }}.api import security
 from {{ cookiecutter.project_slug }}.api.passwords import PasswordRejected
 from {{ cookiecutter.project_slug }}.api.users import User, disable_user
 
-from .conftest import PASSWORD, MakeUser, bearer, login
+from ..utils.accounts import PASSWORD, MakeUser, bearer, sign_in
 
 # RFC 6749 §5.2: OAuth2 client libraries raise on the `error` member (and only on it).
 REFUSED = {"error": "invalid_grant", "error_description": "Incorrect username or password"}
@@ -132,7 +132,7 @@ def test_sixty_four_character_password_is_accepted(client: TestClient, make_user
     assert len(long_password) == 64
     make_user("carol", long_password)
 
-    assert login(client, "carol", long_password)["access_token"]
+    assert sign_in(client, "carol", long_password)["access_token"]
 
 
 @pytest.mark.parametrize(
@@ -165,8 +165,8 @@ def test_bcrypt_hash_is_accepted_once_and_upgraded(
     user.password_hash = BcryptHasher().hash(PASSWORD)
     db.commit()
 
-    login(client)
+    sign_in(client)
 
     db.refresh(user)
     assert user.password_hash.startswith("$argon2id$")
-    assert login(client)["access_token"]
+    assert sign_in(client)["access_token"]

@@ -14,7 +14,8 @@ from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.signing_key import InsecureSecretError
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from .conftest import AddWorkflow, MakeUser, bearer, login
+from ..utils.accounts import MakeUser, bearer, sign_in
+from ..utils.workflows import AddWorkflow
 
 PUBLIC_ROUTES = {
     "/token",
@@ -50,7 +51,7 @@ def test_discovery_lists_only_the_workflows_of_the_callers_role(
     client = TestClient(app_with_roles)
 
     def names(username: str, path: str) -> list[str]:
-        token = login(client, username)["access_token"]
+        token = sign_in(client, username)["access_token"]
         response = client.get(path, headers=bearer(token))
         assert response.status_code == 200
         body = response.json()
@@ -66,7 +67,7 @@ def test_starting_a_workflow_of_another_role_is_forbidden(
 ) -> None:
     make_user("alice", role="user")
     client = TestClient(app_with_roles)
-    token = login(client)["access_token"]
+    token = sign_in(client)["access_token"]
     start = {"workflow_name": "admin_report", "workflow_uuid": "x", "params": {}}
 
     response = client.post("/fastagency/initiate_workflow", json=start, headers=bearer(token))
@@ -81,12 +82,12 @@ def test_admin_routes_refuse_users_and_serve_admins(
 ) -> None:
     make_user("alice", role="user")
     make_user("root", role="admin")
-    victim = login(client, "alice")["access_token"]
+    victim = sign_in(client, "alice")["access_token"]
 
     as_user = client.post(f"/admin/users/alice/{action}", headers=bearer(victim))
     assert as_user.status_code == 403
     assert as_user.headers["www-authenticate"] == INSUFFICIENT_SCOPE
-    admin = login(client, "root")["access_token"]
+    admin = sign_in(client, "root")["access_token"]
     as_admin = client.post(f"/admin/users/alice/{action}", headers=bearer(admin))
 
     assert as_admin.status_code == 204

@@ -20,8 +20,8 @@ from requests_oauthlib import OAuth2Session
 from {{ cookiecutter.project_slug }}.api import login as login_module
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..loopback import serve
-from .conftest import PASSWORD, MakeUser, bearer
+from ..utils.accounts import PASSWORD, MakeUser, bearer
+from ..utils.loopback import serve
 
 WRONG_PASSWORD = "not alice's password at all"  # pragma: allowlist secret
 CLIENT_ID = "a-public-client"  # the service registers no clients: any id is accepted

@@ -15,7 +15,7 @@ from {{ cookiecutter.project_slug }}.api.security import verify_password
 from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.cli import main
 
-from .conftest import PASSWORD, bearer, create_user_from_shell, login
+from ..utils.accounts import PASSWORD, bearer, create_user_from_shell, sign_in
 
 UsersCLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -117,7 +117,7 @@ def test_a_deleted_and_recreated_account_does_not_inherit_the_old_sessions(
     run: UsersCLI, client: TestClient
 ) -> None:
     run("create", "alice", password=PASSWORD)  # the service's database: the same file
-    old = login(client)
+    old = sign_in(client)
 
     deleted = run("delete", "alice")
     run("create", "alice", password=PASSWORD)
@@ -129,4 +129,4 @@ def test_a_deleted_and_recreated_account_does_not_inherit_the_old_sessions(
     assert client.get("/users/me", headers=bearer(old["access_token"])).status_code == 401
     refreshed = client.post("/token/refresh", json={"refresh_token": old["refresh_token"]})
     assert refreshed.status_code == 401
-    assert login(client)["access_token"]  # the new alice signs in as herself
+    assert sign_in(client)["access_token"]  # the new alice signs in as herself

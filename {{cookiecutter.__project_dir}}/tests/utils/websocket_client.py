@@ -13,7 +13,7 @@ from websockets.sync.connection import Connection
 
 from {{ cookiecutter.project_slug }}.api.client import sign_in
 
-from .conftest import PASSWORD, bearer
+from .accounts import PASSWORD, bearer
 
 # Bounds the tests' waits, so a service that hangs fails the test instead of stalling it.
 WAIT_SECONDS = 30

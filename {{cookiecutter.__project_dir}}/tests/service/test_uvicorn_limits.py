@@ -16,8 +16,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from ..conftest import PROJECT_ROOT
-from .conftest import SIGNING_KEY
+from ..utils.accounts import SIGNING_KEY
+from ..utils.processes import PROJECT_ROOT
 
 BODY_MEGABYTES = 200
 MEGABYTE = b"a" * 1024 * 1024

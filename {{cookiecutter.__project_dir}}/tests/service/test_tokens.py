@@ -17,8 +17,8 @@ from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..loopback import serve
-from .conftest import PASSWORD, SIGNING_KEY, MakeUser, bearer, login
+from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser, bearer, sign_in
+from ..utils.loopback import serve
 
 NEW_PASSWORD = "a brand new passphrase"  # pragma: allowlist secret
 WRONG_PASSWORD = "not it at all"  # pragma: allowlist secret
@@ -39,7 +39,7 @@ def signed(claims: dict[str, Any], key: str = SIGNING_KEY, algorithm: str = "HS2
 @pytest.fixture
 def tokens(client: TestClient, make_user: MakeUser) -> dict[str, Any]:
     make_user()
-    return login(client)  # type: ignore[no-any-return]
+    return sign_in(client)  # type: ignore[no-any-return]
 
 
 def test_valid_access_token_is_accepted(client: TestClient, tokens: dict[str, Any]) -> None:
@@ -119,7 +119,7 @@ def test_logout_revokes_both_tokens_whatever_their_spelling(
 
 
 def test_logout_ends_only_that_session(client: TestClient, tokens: dict[str, Any]) -> None:
-    other = login(client)
+    other = sign_in(client)
 
     client.post("/logout", headers=bearer(tokens["access_token"]))
 
@@ -127,7 +127,7 @@ def test_logout_ends_only_that_session(client: TestClient, tokens: dict[str, Any
 
 
 def test_password_change_revokes_every_token(client: TestClient, tokens: dict[str, Any]) -> None:
-    other = login(client)
+    other = sign_in(client)
     change = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
 
     response = client.post(
@@ -137,7 +137,7 @@ def test_password_change_revokes_every_token(client: TestClient, tokens: dict[st
     assert response.status_code == 204
     assert me(client, bearer(tokens["access_token"])) == 401
     assert me(client, bearer(other["access_token"])) == 401
-    assert login(client, password=NEW_PASSWORD)["access_token"]
+    assert sign_in(client, password=NEW_PASSWORD)["access_token"]
 
 
 def test_password_change_needs_the_current_password(

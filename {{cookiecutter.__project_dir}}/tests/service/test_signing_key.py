@@ -10,7 +10,7 @@ from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.api.signing_key import InsecureSecretError
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from .conftest import SIGNING_KEY
+from ..utils.accounts import SIGNING_KEY
 
 
 def with_key(settings: Settings, key: str) -> Settings:

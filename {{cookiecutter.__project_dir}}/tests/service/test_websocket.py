@@ -18,11 +18,11 @@ from {{ cookiecutter.project_slug }}.api.tokens import delete_user
 from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..conftest import run_python
-from ..fake_weather_api import FORECAST_DATE
-from ..loopback import serve
-from .conftest import PASSWORD, AddWorkflow, MakeUser, bearer
-from .websocket_client import (
+from ..fakes.weather_api import FORECAST_DATE
+from ..utils.accounts import PASSWORD, MakeUser, bearer
+from ..utils.loopback import serve
+from ..utils.processes import run_python
+from ..utils.websocket_client import (
     ask,
     close_of,
     initiate,
@@ -32,6 +32,7 @@ from .websocket_client import (
     token_for,
     workflow_socket,
 )
+from ..utils.workflows import AddWorkflow
 
 LEAKY_DETAIL = "db-password-from-a-stack-trace"  # pragma: allowlist secret
 PRIVATE_PARAM = "a-private-parameter-value"

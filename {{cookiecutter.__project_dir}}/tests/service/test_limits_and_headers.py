@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from .conftest import PASSWORD, MakeUser, bearer, login
+from ..utils.accounts import PASSWORD, MakeUser, bearer, sign_in
 
 SECRET_VALUE = "a-refresh-token-nobody-may-read-back"  # pragma: allowlist secret
 
@@ -86,7 +86,7 @@ def test_incomplete_password_change_does_not_echo_the_password(
     client: TestClient, make_user: MakeUser
 ) -> None:
     make_user()
-    token = login(client)["access_token"]
+    token = sign_in(client)["access_token"]
 
     # No new_password: FastAPI's default answer repeats the whole body as the missing field's input.
     response = client.post(

@@ -22,8 +22,8 @@ from {{ cookiecutter.project_slug }}.api import security, throttle
 from {{ cookiecutter.project_slug }}.api.app import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..loopback import serve
-from .conftest import PASSWORD, MakeUser, bearer
+from ..utils.accounts import PASSWORD, MakeUser, bearer
+from ..utils.loopback import serve
 
 WRONG = "not the password at all"  # pragma: allowlist secret
 WAIT_SECONDS = 60  # a bound on hangs, never an assertion about speed

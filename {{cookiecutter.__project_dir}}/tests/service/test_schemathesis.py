@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from .conftest import MakeUser, bearer, login
+from ..utils.accounts import MakeUser, bearer, sign_in
 
 
 def property_test(operation: Any, headers: dict[str, str]) -> Callable[[], None]:
@@ -37,7 +37,7 @@ def test_api_answers_without_server_errors_and_enforces_auth(
     app: FastAPI, client: TestClient, make_user: MakeUser
 ) -> None:
     make_user()
-    headers = bearer(login(client)["access_token"])
+    headers = bearer(sign_in(client)["access_token"])
     schema: Any = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 9

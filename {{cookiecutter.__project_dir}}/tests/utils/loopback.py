@@ -6,11 +6,23 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
 
 START_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass
+class LocalServer:
+    url: str
+    app: FastAPI
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
 
 
 @contextmanager

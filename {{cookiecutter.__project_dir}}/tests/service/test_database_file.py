@@ -10,8 +10,8 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..conftest import PROJECT_ROOT
-from .conftest import create_user_from_shell
+from ..utils.accounts import create_user_from_shell
+from ..utils.processes import PROJECT_ROOT
 
 
 def mode(path: Path) -> int:
