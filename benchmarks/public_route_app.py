@@ -8,7 +8,7 @@ lookups), so the throughput difference between the two routes is the cost of aut
     SERVICE_LOAD_PACKAGE=weather_agent uvicorn public_route_app:create_public_route_app \
         --factory --app-dir benchmarks
 
-Settings come from the environment, as for `uvicorn <package>.api.app:app`.
+Settings come from the environment, as for `uvicorn --factory <package>.service.app:create_app`.
 """
 
 import importlib
@@ -37,8 +37,8 @@ def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
 def create_public_route_app() -> FastAPI:
     # The package name is the project's slug, so it cannot be imported by a fixed name.
     package = os.environ.get("SERVICE_LOAD_PACKAGE", "weather_agent")
-    app: FastAPI = importlib.import_module(f"{package}.api.app").create_app()
-    user_class = importlib.import_module(f"{package}.api.users").User
+    app: FastAPI = importlib.import_module(f"{package}.service.app").create_app()
+    user_class = importlib.import_module(f"{package}.service.models").User
     discovery = next(
         route
         for route in api_routes(app.routes)

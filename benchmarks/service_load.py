@@ -111,9 +111,11 @@ class Project:
 
 def load_project(root: Path) -> Project:
     """Make the project and its tests/ importable, and keep this process off the internet."""
-    apps = sorted(root.glob("*/api/app.py"))
+    apps = sorted(root.glob("*/service/app.py"))
     if not apps:
-        raise BenchmarkError(f"{root} has no <package>/api/app.py: was it rendered with a service?")
+        raise BenchmarkError(
+            f"{root} has no <package>/service/app.py: was it rendered with a service?"
+        )
     if not (root / "tests" / "fakes" / "llm.py").is_file():
         raise BenchmarkError(f"{root} has no tests/fakes/llm.py to stand in for the LLM")
     sys.path.insert(0, str(root))
@@ -165,10 +167,10 @@ def fake_upstreams() -> Iterator[Upstreams]:
 
 def create_accounts(project: Project, database_url: str, names: list[str]) -> None:
     """Create users (role "user") with the project's own code, so passwords are really hashed."""
-    users = project.module("api.users")
+    users = project.module("service.accounts")
     # The default rule, not Settings(): that would read whatever .env is in the current folder.
     min_length = project.module("settings").Settings.model_fields["password_min_length"].default
-    with Session(project.module("api.db").create_database(database_url)) as session:
+    with Session(project.module("service.db").create_database(database_url)) as session:
         for name in names:
             users.create_user(session, name, PASSWORD, role="user", min_length=min_length)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 # by their path in the template: "{project_slug}" stands for the package folder.
 OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
-    "{project_slug}/api": lambda answers: answers["service"] == "fastapi_oauth2",
+    "{project_slug}/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
@@ -295,7 +295,7 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
     if answers["service"] == "fastapi_oauth2":
         lines += [
             f"  .venv/bin/{slug} users create <name> --role admin",
-            f"  .venv/bin/uvicorn {slug}.api.app:app --port 8000",
+            f"  .venv/bin/uvicorn --factory {slug}.service.app:create_app --port 8000",
         ]
     return "\n".join(lines)
 

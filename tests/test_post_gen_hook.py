@@ -26,7 +26,16 @@ def test_every_optional_path_exists_in_the_template() -> None:
     [
         ({}, []),
         ({"use_devcontainer": False}, [".devcontainer"]),
-        ({"service": "none"}, ["weather_agent/api", "tests/service"]),
+        (
+            {"service": "none"},
+            [
+                "weather_agent/service",
+                "tests/service",
+                "tests/utils/accounts.py",
+                "tests/utils/websocket_client.py",
+                "tests/utils/workflows.py",
+            ],
+        ),
         ({"license": "Proprietary"}, ["LICENSE"]),
         ({"license": "Apache-2.0"}, []),
     ],
@@ -260,7 +269,8 @@ def test_summary_gives_the_next_commands(service: str) -> None:
     commit = lines.index('  git add -A && git commit -m "Initial commit"')
     assert lines[commit + 1] == "  .venv/bin/pre-commit install"
     assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
-    assert ("uvicorn weather_agent.api.app:app" in text) is (service == "fastapi_oauth2")
+    serve = "uvicorn --factory weather_agent.service.app:create_app"
+    assert (serve in text) is (service == "fastapi_oauth2")
 
 
 def test_template_folder_outside_git_is_recorded_without_a_commit(tmp_path: Path) -> None:

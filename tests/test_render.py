@@ -158,4 +158,4 @@ def test_service_project_gets_a_private_signing_key(render: Render) -> None:
     )
     assert len(env["JWT_SECRET_KEY"]) >= 48
     assert "JWT_SECRET_KEY=\n" in (project / ".env.example").read_text()
-    assert (project / DEFAULT_SLUG / "api" / "app.py").exists()
+    assert (project / DEFAULT_SLUG / "service" / "app.py").exists()

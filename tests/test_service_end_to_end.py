@@ -1,8 +1,8 @@
 """The generated README's service recipe, end to end, as a user and an outside client do it.
 
 A default project is installed; its console script creates a user; uvicorn serves
-`<slug>.api.app:app` on loopback; a client written here, from the README's protocol alone,
-signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
+`<slug>.service.app:create_app` on loopback; a client written here, from the README's protocol
+alone, signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
 from the project's own tests stand in for the LLM provider and the weather API. The README's
 Python recipe (Authlib) runs as printed. Then a real browser signs in through Swagger UI's
 Authorize dialog.
@@ -107,6 +107,10 @@ def create_user(project: Path, env: dict[str, str], username: str) -> None:
     assert created.returncode == 0, created.stderr
 
 
+# How the README serves the service.
+SERVICE_APP = ("--factory", f"{DEFAULT_SLUG}.service.app:create_app")
+
+
 def uvicorn(project: Path, *arguments: str, port: int) -> list[str]:
     command = [str(project / ".venv" / "bin" / "uvicorn"), *arguments]
     return [*command, "--host", "127.0.0.1", "--port", str(port)]
@@ -133,14 +137,17 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
         ),
         serving(
             uvicorn(
-                project, "--factory", "tests.fakes.weather_api:create_fake_weather_api", port=weather
+                project,
+                "--factory",
+                "tests.fakes.weather_api:create_fake_weather_api",
+                port=weather,
             ),
             project,
             env,
             f"http://127.0.0.1:{weather}/openapi.json",
         ),
         serving(
-            uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api),
+            uvicorn(project, *SERVICE_APP, port=api),
             project,
             env,
             f"{base}/health",
@@ -187,9 +194,7 @@ def test_readme_python_recipe_signs_in_refreshes_and_signs_out_with_authlib(
     recipe = recipe.replace('username="alice"', 'username="reader"')
     logs_before = set(project.glob("server-*.log"))
 
-    with serving(
-        uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api), project, env, f"{base}/health"
-    ):
+    with serving(uvicorn(project, *SERVICE_APP, port=api), project, env, f"{base}/health"):
         ran = run(
             [str(project / ".venv" / "bin" / "python"), "-c", recipe],
             project,
@@ -231,7 +236,7 @@ def test_swagger_ui_works_offline_and_signs_in_through_authorize(project: Path) 
     base = f"http://127.0.0.1:{api}"
     with (
         serving(
-            uvicorn(project, f"{DEFAULT_SLUG}.api.app:app", port=api),
+            uvicorn(project, *SERVICE_APP, port=api),
             project,
             env,
             f"{base}/health",

@@ -47,6 +47,6 @@ fi
 .venv/bin/{{ cookiecutter.project_slug }} users list >/dev/null
 echo "Database ready. Create the first user with:"
 echo "  .venv/bin/{{ cookiecutter.project_slug }} users create <name> --role admin"
-echo "Then serve: .venv/bin/uvicorn {{ cookiecutter.project_slug }}.api.app:app --port 8000"
+echo "Then serve: .venv/bin/uvicorn --factory {{ cookiecutter.project_slug }}.service.app:create_app --port 8000"
 {%- endif %}
 echo "Ready. Run the tests with: .venv/bin/pytest"

@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 {% if cookiecutter.service == "fastapi_oauth2" %}
-from .api.cli import add_user_commands
+from .service.commands import add_user_commands
 {%- endif %}
 from .settings import Settings
 from .weather import WeatherAPIError, review_weather_document

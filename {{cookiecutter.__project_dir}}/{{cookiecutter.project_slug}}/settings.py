@@ -2,8 +2,12 @@
 {% if cookiecutter.service == "fastapi_oauth2" %}
 from typing import Literal
 {% endif %}
-from pydantic import SecretStr
+from pydantic import SecretStr{% if cookiecutter.service == "fastapi_oauth2" %}, model_validator{% endif %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.service == "fastapi_oauth2" %}
+
+from .service.auth.signing_key import checked_signing_key
+{%- endif %}
 
 PUBLIC_WEATHER_OPENAPI_URL = "https://weather.tools.fastagency.ai/openapi.json"
 
@@ -49,10 +53,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "{{ cookiecutter.project_slug }}-api"
     access_token_expire_minutes: int = 15
     refresh_token_expire_minutes: int = 7 * 24 * 60
-    # In a git-ignored folder, created owner-only (api/db.py); relative to the working directory.
+    # In a git-ignored folder, created owner-only (service/db.py); relative to the working directory.
     database_url: str = "sqlite:///data/users.db"
     password_min_length: int = 8
-    # Sign-in throttling (api/login.py): failed password checks per client address, per account
+    # Sign-in throttling (service/auth/sign_in.py): failed password checks per client address, per account
     # from untrusted clients and per trusted device, within a window; argon2 slots shared by
     # untrusted clients; how long a device that signed in stays trusted.
     login_max_failures: int = 5
@@ -68,6 +72,13 @@ class Settings(BaseSettings):
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
     max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
+
+    @model_validator(mode="after")
+    def refuse_a_guessable_signing_key(self) -> "Settings":
+        key = self.jwt_secret_key.get_secret_value() if self.jwt_secret_key else None
+        checked = checked_signing_key(key, development=self.environment == "development")
+        self.jwt_secret_key = None if checked is None else SecretStr(checked)
+        return self
 {%- endif %}
 
 

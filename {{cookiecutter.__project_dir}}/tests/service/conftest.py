@@ -10,8 +10,9 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.project_slug }} import workflows
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.users import User, create_user
+from {{ cookiecutter.project_slug }}.service.accounts import create_user
+from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.models import User
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser

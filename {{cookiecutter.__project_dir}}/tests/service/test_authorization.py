@@ -1,5 +1,6 @@
 """Who may do what: roles per workflow, admin routes, every route guarded, docs and secrets."""
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -10,8 +11,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from starlette.routing import BaseRoute
 
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.signing_key import InsecureSecretError
+from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.auth.sessions import authenticate
+from {{ cookiecutter.project_slug }}.service.auth.signing_key import InsecureSecretError
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import MakeUser, bearer, sign_in
@@ -180,16 +182,36 @@ def test_docs_assets_are_not_served_in_production(settings: Settings) -> None:
 def test_service_refuses_to_start_with_a_weak_signing_key(
     settings: Settings, key: str | None, problem: str
 ) -> None:
-    weak = settings.model_copy(update={"jwt_secret_key": SecretStr(key) if key else None})
-
     with pytest.raises(InsecureSecretError, match=problem):
-        create_app(weak)
+        create_app(
+            Settings(**{**dict(settings), "jwt_secret_key": SecretStr(key) if key else None})
+        )
 
 
 def test_development_replaces_a_missing_key_with_a_random_one(settings: Settings) -> None:
     app = create_app(
-        settings.model_copy(update={"jwt_secret_key": None, "environment": "development"})
+        Settings(**{**dict(settings), "jwt_secret_key": None, "environment": "development"})
     )
 
     key = app.state.settings.jwt_secret_key.get_secret_value()
     assert len(key) >= 32
+
+
+def test_the_user_a_route_receives_is_read_only(
+    app: FastAPI, client: TestClient, make_user: MakeUser, settings: Settings
+) -> None:
+    make_user("alice")
+    principal = authenticate(settings, app.state.engine, sign_in(client)["access_token"])
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        principal.role = "admin"  # type: ignore[misc]
+    assert (principal.username, principal.role) == ("alice", "user")
+
+
+def test_settings_refuse_a_guessable_key_as_soon_as_they_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JWT_SECRET_KEY", "changeme")
+
+    with pytest.raises(InsecureSecretError, match="published example value"):
+        Settings()

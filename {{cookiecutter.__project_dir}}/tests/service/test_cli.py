@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api.security import verify_password
-from {{ cookiecutter.project_slug }}.api.users import get_user
 from {{ cookiecutter.project_slug }}.cli import main
+from {{ cookiecutter.project_slug }}.service.accounts import get_user
+from {{ cookiecutter.project_slug }}.service.auth.passwords import verify_password
 
 from ..utils.accounts import PASSWORD, bearer, create_user_from_shell, sign_in
 

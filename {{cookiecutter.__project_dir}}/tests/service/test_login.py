@@ -7,10 +7,11 @@ from fastapi.testclient import TestClient
 from pwdlib.hashers.bcrypt import BcryptHasher
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api import login as login_module
-from {{ cookiecutter.project_slug }}.api import security
-from {{ cookiecutter.project_slug }}.api.passwords import PasswordRejected
-from {{ cookiecutter.project_slug }}.api.users import User, disable_user
+from {{ cookiecutter.project_slug }}.service.accounts import disable_user
+from {{ cookiecutter.project_slug }}.service.auth import passwords
+from {{ cookiecutter.project_slug }}.service.auth import sign_in as sign_in_module
+from {{ cookiecutter.project_slug }}.service.auth.passwords import PasswordRejected
+from {{ cookiecutter.project_slug }}.service.models import User
 
 from ..utils.accounts import PASSWORD, MakeUser, bearer, sign_in
 
@@ -56,13 +57,13 @@ def test_unknown_user_and_wrong_password_are_indistinguishable(
 ) -> None:
     make_user()
     hashes_checked: list[str] = []
-    real_verify = security.verify_password
+    real_verify = passwords.verify_password
 
     def counting_verify(password: str, stored_hash: str) -> tuple[bool, str | None]:
         hashes_checked.append(stored_hash)
         return real_verify(password, stored_hash)
 
-    monkeypatch.setattr(login_module, "verify_password", counting_verify, raising=True)
+    monkeypatch.setattr(sign_in_module, "verify_password", counting_verify, raising=True)
 
     assert attempt(client, "nobody", PASSWORD) == (400, REFUSED)
     assert attempt(client, "alice", "wrong password!") == (400, REFUSED)
@@ -118,7 +119,7 @@ def test_overlong_password_is_refused_without_hashing(
 ) -> None:
     make_user()
     hashed: list[int] = []
-    monkeypatch.setattr(login_module, "verify_password", lambda *_: hashed.append(1))
+    monkeypatch.setattr(sign_in_module, "verify_password", lambda *_: hashed.append(1))
 
     # 60 kB: under the request body cap (64 KiB), which refuses larger bodies before login runs.
     assert attempt(client, "alice", "x" * 60_000) == (400, REFUSED)

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from oauthlib.oauth2 import InvalidGrantError, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session
 
-from {{ cookiecutter.project_slug }}.api import login as login_module
+from {{ cookiecutter.project_slug }}.service.auth import sign_in as sign_in_module
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, MakeUser, bearer
@@ -198,7 +198,7 @@ def test_a_sign_in_refused_while_every_hashing_slot_is_busy_says_so_to_oauth2_cl
     make_user("alice")
     busy = threading.BoundedSemaphore(1)
     busy.acquire()  # as if another sign-in were hashing
-    monkeypatch.setattr(login_module, "_hash_slots", lambda size: busy)
+    monkeypatch.setattr(sign_in_module, "_hash_slots", lambda size: busy)
 
     response = client.post("/token", data={"username": "alice", "password": PASSWORD})
 

@@ -17,9 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api import login as login_module
-from {{ cookiecutter.project_slug }}.api import security, throttle
-from {{ cookiecutter.project_slug }}.api.app import create_app
+from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.auth import passwords, throttle
+from {{ cookiecutter.project_slug }}.service.auth import sign_in as sign_in_module
+from {{ cookiecutter.project_slug }}.service.models import AttemptCounter
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, MakeUser, bearer
@@ -99,13 +100,13 @@ def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(
 def count_password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every password the server verifies (the server runs in this process)."""
     checked: list[str] = []
-    real_verify = security.verify_password
+    real_verify = passwords.verify_password
 
     def counting_verify(password: str, stored_hash: str) -> tuple[bool, str | None]:
         checked.append(password)
         return real_verify(password, stored_hash)
 
-    monkeypatch.setattr(login_module, "verify_password", counting_verify)
+    monkeypatch.setattr(sign_in_module, "verify_password", counting_verify)
     return checked
 
 
@@ -156,7 +157,7 @@ def test_failed_sign_ins_in_parallel_leave_the_service_answering(
     generous = settings.model_copy(update={"login_max_failures": 100})  # hashing is the limit here
     release = threading.Event()
     entered = threading.Semaphore(0)
-    real_verify = security.verify_password
+    real_verify = passwords.verify_password
 
     def slow_verify(password: str, stored_hash: str) -> tuple[bool, str | None]:
         entered.release()
@@ -165,7 +166,7 @@ def test_failed_sign_ins_in_parallel_leave_the_service_answering(
 
     with serve(create_app(generous)) as url, client_from("127.0.0.5", url) as alice:
         token = alice.post("/token", data={"username": "alice", "password": PASSWORD}).json()
-        monkeypatch.setattr(login_module, "verify_password", slow_verify)
+        monkeypatch.setattr(sign_in_module, "verify_password", slow_verify)
         clients = [client_from(f"127.0.0.{n + 10}", url) for n in range(20)]
         with ThreadPoolExecutor(len(clients)) as pool:
             pending = [
@@ -215,7 +216,7 @@ def test_counters_whose_window_is_over_are_deleted(
 ) -> None:
     def counted() -> set[str]:
         with Session(db.get_bind()) as fresh:
-            return set(fresh.scalars(select(throttle.AttemptCounter.key)))
+            return set(fresh.scalars(select(AttemptCounter.key)))
 
     client.post("/token", data={"username": "ghost", "password": WRONG})
     assert throttle.key("account", "ghost") in counted()

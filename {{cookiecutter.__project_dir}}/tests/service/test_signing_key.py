@@ -6,15 +6,16 @@ from collections.abc import Callable
 import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.signing_key import InsecureSecretError
+from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.auth.signing_key import InsecureSecretError
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import SIGNING_KEY
 
 
 def with_key(settings: Settings, key: str) -> Settings:
-    return settings.model_copy(update={"jwt_secret_key": SecretStr(key)})
+    """`settings` with another key, read the way the service reads its settings."""
+    return Settings(**{**dict(settings), "jwt_secret_key": SecretStr(key)})
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
+from {{ cookiecutter.project_slug }}.service.accounts import disable_user, get_user
+from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser, bearer, sign_in

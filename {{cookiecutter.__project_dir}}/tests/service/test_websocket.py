@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.reservations import MemoryReservations
-from {{ cookiecutter.project_slug }}.api.tokens import delete_user
-from {{ cookiecutter.project_slug }}.api.users import get_user
+from {{ cookiecutter.project_slug }}.service.accounts import get_user
+from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.auth.sessions import delete_user
+from {{ cookiecutter.project_slug }}.service.runs.reservations import MemoryReservations
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..fakes.weather_api import FORECAST_DATE
@@ -156,11 +156,11 @@ def test_workflow_error_reaches_the_client_as_an_incident_id_only(
 def run_shipped_client(
     service: str, *arguments: str, stdin: str
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m {{ cookiecutter.project_slug }}.api.client` as a user runs it, signing in as alice."""
+    """`python -m {{ cookiecutter.project_slug }}.service.example_client` as a user runs it, signing in as alice."""
     # One argument a line (the trailing comma keeps it so), whatever the slug's length.
     return run_python(
         "-m",
-        "{{ cookiecutter.project_slug }}.api.client",
+        "{{ cookiecutter.project_slug }}.service.example_client",
         "--url",
         service,
         "--user",

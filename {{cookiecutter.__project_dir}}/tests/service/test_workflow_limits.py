@@ -11,8 +11,8 @@ import jwt
 import pytest
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }}.api.app import create_app
-from {{ cookiecutter.project_slug }}.api.users import disable_user, get_user
+from {{ cookiecutter.project_slug }}.service.accounts import disable_user, get_user
+from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..fakes.weather_api import FORECAST_DATE

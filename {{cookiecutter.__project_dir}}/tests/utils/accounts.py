@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.project_slug }}.api.users import User
+from {{ cookiecutter.project_slug }}.service.models import User
 
 from .processes import run_python
 

@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 
-from {{ cookiecutter.project_slug }}.api.client import sign_in
+from {{ cookiecutter.project_slug }}.service.example_client import sign_in
 
 from .accounts import PASSWORD, bearer
 

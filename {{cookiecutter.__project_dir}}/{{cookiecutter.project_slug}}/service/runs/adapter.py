@@ -37,13 +37,13 @@ from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
 
-from ..settings import Settings
-from .deps import CurrentUser, insufficient_role
+from ...settings import Settings
+from ..auth.sessions import InvalidToken, Principal, authenticate
+from ..deps import CurrentUser
+from ..errors import insufficient_role
 from .reservations import MemoryReservations, Reservation, Reservations, TooManyReservations
-from .tokens import InvalidToken, authenticate
-from .users import User
-from .workflow_socket import Closing, RunEnded, WorkflowSocket
-from .workflow_threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
+from .socket import Closing, RunEnded, WorkflowSocket
+from .threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         self._lock = threading.Lock()
         super().__init__(provider, get_user_id=get_user_id)
 
-    def workflows_for(self, user: User) -> list[str]:
+    def workflows_for(self, user: Principal) -> list[str]:
         return [name for name in self.provider.names if user.role in self.roles.get(name, ())]
 
     def setup_routes(self) -> APIRouter:

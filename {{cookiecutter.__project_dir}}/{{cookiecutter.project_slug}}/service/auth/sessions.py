@@ -8,29 +8,18 @@ a client that sent its token twice) and ends the session.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jwt
 from pydantic import BaseModel
-from sqlalchemy import Engine, ForeignKey, String, bindparam, delete, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy.orm import Session
 
-from ..settings import Settings
-from .db import Base
-from .security import TokenKind, create_token, decode_token
-from .users import User
-
-
-class LoginSession(Base):
-    __tablename__ = "login_sessions"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    # Sessions go with their user: deleted by `delete_user`, and by the database where it
-    # enforces foreign keys.
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    refresh_jti: Mapped[str] = mapped_column(String(32))
-    revoked: Mapped[bool] = mapped_column(default=False)
+from ...settings import Settings
+from ..models import LoginSession, User
+from .tokens import TokenKind, create_token, decode_token
 
 
 class TokenPair(BaseModel):
@@ -38,6 +27,18 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: str = "bearer"  # noqa: S105 (the scheme's name, not a secret)
     expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a valid access token speaks for: read-only, so a route cannot mistake it for the
+    stored account (load that with the database session to change it)."""
+
+    user_id: int
+    public_id: str  # what tokens and FastAgency know the user by; never reused
+    username: str
+    role: str
+    session_id: str
 
 
 class InvalidToken(Exception):
@@ -100,8 +101,8 @@ _USER_BY_SESSION = (
 )
 
 
-def authenticate(settings: Settings, engine: Engine, access_token: str) -> tuple[User, str]:
-    """The user an access token belongs to (a copy in no session), and its session id."""
+def authenticate(settings: Settings, engine: Engine, access_token: str) -> Principal:
+    """Who the access token speaks for, if its session and account still accept it."""
     claims = _claims(settings, access_token, "access")
     with engine.connect() as connection:
         row = connection.execute(_USER_BY_SESSION, {"sid": claims["sid"]}).mappings().first()
@@ -109,7 +110,8 @@ def authenticate(settings: Settings, engine: Engine, access_token: str) -> tuple
         raise InvalidToken("no such session")
     columns = dict(row)
     login_revoked = columns.pop("login_revoked")
-    return _check(claims, User(**columns), login_revoked), claims["sid"]
+    user = _check(claims, User(**columns), login_revoked)
+    return Principal(user.id, user.public_id, user.username, user.role, claims["sid"])
 
 
 def _verified(

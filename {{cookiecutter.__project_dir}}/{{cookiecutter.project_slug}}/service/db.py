@@ -6,11 +6,9 @@ from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import Session
 
-
-class Base(DeclarativeBase):
-    pass
+from .models import Base
 
 
 def sqlite_file(database_url: str) -> Path | None:

@@ -18,7 +18,7 @@ How sign-in throttling works (after OWASP's "device cookies"):
 - The client address is the socket's peer. Behind a reverse proxy, uvicorn replaces it with the
   X-Forwarded-For address only when the proxy's own address is in --forwarded-allow-ips.
 
-Changing a password (user_routes.py) checks the current one the same way.
+Changing a password (routes/users.py) checks the current one the same way.
 """
 
 import functools
@@ -30,12 +30,12 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from ..settings import Settings
+from ...settings import Settings
+from ..accounts import find_user
+from ..models import User
 from . import throttle
 from .devices import Client, issue_device_token, trusted_device_id
-from .passwords import MAX_LENGTH
-from .security import DUMMY_HASH, verify_password
-from .users import User, find_user
+from .passwords import DUMMY_HASH, MAX_LENGTH, verify_password
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def check_login(
     settings: Settings, db: Session, client: Client, username: str, password: str
 ) -> SignedIn:
     """The user and a new device token, if the name and password match an enabled account."""
-    # No account name is this long (users.py allows 64): cutting here bounds the lookup and
+    # No account name is this long (accounts.py allows 64): cutting here bounds the lookup and
     # makes names that differ only past the cut one account to the failure counter.
     username = username[:MAX_LENGTH]
     user = find_user(db, username)

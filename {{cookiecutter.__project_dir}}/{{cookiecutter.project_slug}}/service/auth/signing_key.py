@@ -1,13 +1,12 @@
-"""The JWT signing key policy: refuse a key an attacker could guess, outside development."""
+"""The JWT signing key policy: refuse a key an attacker could guess, outside development.
+
+Settings apply it when they are read (settings.py); the service refuses to start without a key.
+"""
 
 import logging
 import math
 import secrets
 from collections import Counter
-
-from pydantic import SecretStr
-
-from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +44,7 @@ def is_repeated_pattern(key: str) -> bool:
     return key in (key + key)[1:-1]
 
 
-def signing_key_problem(settings: Settings) -> str | None:
-    key = settings.jwt_secret_key.get_secret_value() if settings.jwt_secret_key else ""
+def signing_key_problem(key: str) -> str | None:
     if not key:
         return "JWT_SECRET_KEY is not set"
     if key != key.strip():
@@ -62,12 +60,20 @@ def signing_key_problem(settings: Settings) -> str | None:
     return None
 
 
-def checked_settings(settings: Settings) -> Settings:
-    """Refuse to serve with a weak signing key, except in development."""
-    problem = signing_key_problem(settings)
+def refuse_missing_key() -> InsecureSecretError:
+    return InsecureSecretError(f"JWT_SECRET_KEY is not set: {HOW_TO_FIX}")
+
+
+def checked_signing_key(key: str | None, *, development: bool) -> str | None:
+    """The key to sign with. A guessable one is refused, except in development, where a random
+    key stands in for this process (a missing one too). Outside development a missing key stays
+    missing: the console needs none, and the service refuses to start without one."""
+    if key is None and not development:
+        return None
+    problem = signing_key_problem(key or "")
     if problem is None:
-        return settings
-    if settings.environment != "development":
+        return key
+    if not development:
         raise InsecureSecretError(f"{problem}: {HOW_TO_FIX}")
     logger.warning("%s; using a random key for this run (ENVIRONMENT=development)", problem)
-    return settings.model_copy(update={"jwt_secret_key": SecretStr(secrets.token_urlsafe(48))})
+    return secrets.token_urlsafe(48)

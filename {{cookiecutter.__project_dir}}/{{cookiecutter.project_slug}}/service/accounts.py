@@ -1,38 +1,10 @@
 """The user store: accounts, roles, and the counter that revokes all of a user's tokens."""
 
-import uuid
-from typing import Literal, get_args
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from sqlalchemy import String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from .db import Base
-from .passwords import check_password
-from .security import hash_password
-
-Role = Literal["admin", "user"]
-ROLES: tuple[str, ...] = get_args(Role)
-
-
-def _new_public_id() -> str:
-    return uuid.uuid4().hex
-
-
-class User(Base):
-    __tablename__ = "users"
-    # SQLite would otherwise hand a deleted user's id to the next account created.
-    __table_args__ = ({"sqlite_autoincrement": True},)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # What tokens name (`sub`): random and never reused, so a deleted and re-created account
-    # with the same name is another user to every token issued before.
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=_new_public_id)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str]
-    role: Mapped[str] = mapped_column(String(16), default="user")
-    disabled: Mapped[bool] = mapped_column(default=False)
-    # Tokens carry the generation they were issued in; bumping it revokes them all.
-    token_generation: Mapped[int] = mapped_column(default=0)
+from .auth.passwords import check_password, hash_password
+from .models import ROLES, User
 
 
 class UserError(ValueError):

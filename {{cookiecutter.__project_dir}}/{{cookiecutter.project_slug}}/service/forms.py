@@ -2,7 +2,7 @@
 
 Which fields are required depends on `grant_type`, and a missing one must be a 400
 `invalid_request`, not FastAPI's 422: so the form is parsed here, bounded in fields and files
-(the body itself is capped by body_limit.py).
+(the body itself is capped by middleware/body_limit.py).
 """
 
 from typing import Annotated
@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request, status
 from starlette.exceptions import HTTPException
 
-from .oauth_errors import OAuthError
+from .errors import OAuthError
 
 MAX_FIELDS = 16  # a token request has at most seven
 

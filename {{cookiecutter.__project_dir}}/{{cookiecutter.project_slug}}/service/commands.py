@@ -10,12 +10,7 @@ import sys
 from sqlalchemy.orm import Session
 
 from ..settings import Settings
-from .db import create_database
-from .passwords import PasswordRejected, read_password
-from .tokens import delete_user
-from .users import (
-    ROLES,
-    User,
+from .accounts import (
     UserError,
     create_user,
     disable_user,
@@ -23,10 +18,14 @@ from .users import (
     set_password,
     set_role,
 )
+from .auth.passwords import PasswordRejected, read_password
+from .auth.sessions import delete_user
+from .db import create_database
+from .models import ROLES, User
 
 
 def add_user_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add `users ...` to the project's console command (see ../cli.py)."""
+    """Add `users ...` to the project's console command (see the package's cli.py)."""
     users = groups.add_parser("users", help="manage service accounts")
     users.set_defaults(run=run_user_command)
     commands = users.add_subparsers(dest="command", required=True)

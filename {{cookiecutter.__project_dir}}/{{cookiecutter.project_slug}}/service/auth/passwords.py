@@ -1,11 +1,36 @@
-"""Passwords: the rules after OWASP ASVS 5.0 (length matters, composition rules do not), and
-reading one from a person: from a prompt, or from standard input when it is not a terminal; never
-from the command line, where other users of the machine could read it."""
+"""Passwords: hashing (argon2id; bcrypt accepted, then upgraded), the rules after OWASP ASVS 5.0
+(length matters, composition rules do not), and reading one from a person: from a prompt, or from
+standard input when it is not a terminal; never from the command line, where other users of the
+machine could read it."""
 
 import getpass
 import sys
+import uuid
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
 
 MAX_LENGTH = 128  # ASVS asks for at least 64 to be allowed; longer only costs hashing time
+
+# OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane); bcrypt hashes are verified, then upgraded.
+ARGON2 = Argon2Hasher(memory_cost=19 * 1024, time_cost=2, parallelism=1)
+password_hash = PasswordHash((ARGON2, BcryptHasher()))
+# Verified when the user does not exist, so that case costs the same as a wrong password.
+DUMMY_HASH = password_hash.hash(uuid.uuid4().hex)
+
+
+def hash_password(password: str) -> str:
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, stored_hash: str) -> tuple[bool, str | None]:
+    """Whether `password` matches, and a new hash when the stored one should be upgraded."""
+    try:
+        return password_hash.verify_and_update(password, stored_hash)
+    except ValueError:  # bcrypt refuses passwords over 72 bytes instead of truncating them
+        return False, None
+
 
 # The most common passwords of at least eight characters, from public breach statistics.
 COMMON_PASSWORDS = frozenset(

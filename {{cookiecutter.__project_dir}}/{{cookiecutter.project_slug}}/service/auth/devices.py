@@ -12,9 +12,9 @@ from typing import Annotated, NamedTuple
 import jwt
 from fastapi import Depends, Request, Response
 
-from ..settings import Settings
-from .security import create_token, decode_token
-from .users import User
+from ...settings import Settings
+from ..models import User
+from .tokens import create_token, decode_token
 
 DEVICE_COOKIE = "login_device"
 

@@ -13,13 +13,20 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from ..settings import Settings
-from .deps import CallerDep, SessionDep, SettingsDep, invalid_token
-from .devices import Client, ClientDep, set_device_cookie
-from .login import LoginBusy, LoginLocked, LoginRefused, check_login
-from .oauth_errors import NO_STORE, OAuthError
-from .token_form import TokenForm, required
-from .tokens import InvalidToken, TokenPair, end_session, refresh_session, revoke, start_session
+from ...settings import Settings
+from ..auth.devices import Client, ClientDep, set_device_cookie
+from ..auth.sessions import (
+    InvalidToken,
+    TokenPair,
+    end_session,
+    refresh_session,
+    revoke,
+    start_session,
+)
+from ..auth.sign_in import LoginBusy, LoginLocked, LoginRefused, check_login
+from ..deps import CurrentUser, DbDep, SettingsDep
+from ..errors import NO_STORE, OAuthError, busy, invalid_token, too_many_attempts
+from ..forms import TokenForm, required
 
 router = APIRouter(tags=["auth"])
 
@@ -27,7 +34,7 @@ GRANT_TYPES = ["password", "refresh_token"]
 
 
 def form_body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    """The OpenAPI request body of a form these routes read themselves (see token_form.py)."""
+    """The OpenAPI request body of a form these routes read themselves (see ../forms.py)."""
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
@@ -58,23 +65,6 @@ class RefreshRequest(BaseModel):
 def _no_store(response: Response) -> None:
     # Tokens must not be kept by browsers or proxies.
     response.headers.update(NO_STORE)
-
-
-# Also the answers of POST /users/me/password (user_routes.py), in FastAPI's `detail` form there.
-def too_many_attempts(settings: Settings) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-        detail="Too many failed sign-in attempts: try again later",
-        headers={"Retry-After": str(settings.login_failure_window_seconds)},  # at most this
-    )
-
-
-def busy() -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        detail="Too many sign-ins at once: try again in a moment",
-        headers={"Retry-After": "1"},
-    )
 
 
 def _as_oauth_error(refusal: HTTPException) -> OAuthError:
@@ -125,7 +115,7 @@ def _refresh_grant(fields: dict[str, str], settings: Settings, db: Session) -> T
 def token(
     fields: TokenForm,
     settings: SettingsDep,
-    db: SessionDep,
+    db: DbDep,
     client: ClientDep,
     request: Request,
     response: Response,
@@ -145,7 +135,7 @@ def token(
 
 
 @router.post("/revoke", responses={400: {}}, openapi_extra=REVOCATION_REQUEST_BODY)
-def revoke_token(fields: TokenForm, settings: SettingsDep, db: SessionDep) -> Response:
+def revoke_token(fields: TokenForm, settings: SettingsDep, db: DbDep) -> Response:
     """End the session of an access or refresh `token`; an unknown token is not an error."""
     revoke(settings, db, required(fields, "token"))
     return Response(status_code=status.HTTP_200_OK)
@@ -168,7 +158,7 @@ async def authorization_server_metadata(request: Request) -> dict[str, Any]:
 
 @router.post("/token/refresh", responses={401: {}})
 def refresh(
-    body: RefreshRequest, settings: SettingsDep, db: SessionDep, response: Response
+    body: RefreshRequest, settings: SettingsDep, db: DbDep, response: Response
 ) -> TokenPair:
     """Exchange a refresh token for new tokens (JSON); the same as POST /token with
     grant_type=refresh_token, kept for clients written before it."""
@@ -181,6 +171,6 @@ def refresh(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses={401: {}})
-def logout(caller: CallerDep, db: SessionDep) -> None:
+def logout(user: CurrentUser, db: DbDep) -> None:
     """End this session: its access and refresh tokens stop working."""
-    end_session(db, caller.session_id)
+    end_session(db, user.session_id)

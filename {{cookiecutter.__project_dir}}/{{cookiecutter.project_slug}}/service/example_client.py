@@ -1,6 +1,6 @@
 """A small command-line client for the service: sign in, start a workflow, follow it.
 
-    python -m {{ cookiecutter.project_slug }}.api.client --user alice weather
+    python -m {{ cookiecutter.project_slug }}.service.example_client --user alice weather
 
 It reads the password from a prompt (or standard input when piped) and signs in with Authlib's
 OAuth2 client, which sends the access token and refreshes it when it nears expiry. It reserves a
@@ -19,7 +19,7 @@ from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from .passwords import read_password
+from .auth.passwords import read_password
 
 # The service has no registered clients and ignores this; Authlib sends it.
 CLIENT_ID = "{{ cookiecutter.project_slug }}-cli"

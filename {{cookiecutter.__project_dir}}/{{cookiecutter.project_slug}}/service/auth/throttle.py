@@ -15,19 +15,11 @@ import hashlib
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import String, case, delete, insert, or_, select, update
+from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from .db import Base
-
-
-class AttemptCounter(Base):
-    __tablename__ = "login_throttle"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    attempts: Mapped[int]
-    window_started_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch
+from ..models import AttemptCounter
 
 
 def key(kind: str, value: str) -> str:

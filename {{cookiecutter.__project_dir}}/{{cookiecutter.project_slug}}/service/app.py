@@ -1,0 +1,58 @@
+"""The FastAPI service: `uvicorn --factory {{ cookiecutter.project_slug }}.service.app:create_app`."""
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from ..settings import Settings
+from ..workflows import WORKFLOW_ROLES, wf
+from .auth.signing_key import refuse_missing_key
+from .db import create_database
+from .deps import current_user_id
+from .docs import add_swagger_ui
+from .errors import OAuthError, oauth_error_response, validation_error_without_input
+from .middleware.access_log import drop_query_strings_from_uvicorn_logs
+from .middleware.body_limit import BodySizeLimit
+from .middleware.security_headers import SecurityHeaders
+from .routes import admin, auth, health, users
+from .routes.workflows import workflows_router
+from .runs.adapter import SecuredFastAPIAdapter
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if settings.jwt_secret_key is None:
+        raise refuse_missing_key()
+    docs = settings.enable_docs
+    if docs is None:
+        docs = settings.environment == "development"
+    app = FastAPI(
+        title="{{ cookiecutter.project_slug }}",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+        exception_handlers={
+            RequestValidationError: validation_error_without_input,
+            OAuthError: oauth_error_response,
+        },
+    )
+    if docs:
+        add_swagger_ui(app)
+    # The last added runs first: the 413 refusals get the security headers too.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    drop_query_strings_from_uvicorn_logs()
+    app.state.settings = settings
+    app.state.engine = create_database(settings.database_url)
+    adapter = SecuredFastAPIAdapter(
+        wf,
+        roles=WORKFLOW_ROLES,
+        get_user_id=current_user_id,
+        settings=settings,
+        engine=app.state.engine,
+    )
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(admin.router)
+    app.include_router(workflows_router(adapter))
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,54 @@
+"""Every table of the service, in one place (the migrations in migrations/ create them)."""
+
+import uuid
+from typing import Literal, get_args
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Role = Literal["admin", "user"]
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class User(Base):
+    __tablename__ = "users"
+    # SQLite would otherwise hand a deleted user's id to the next account created.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What tokens name (`sub`): random and never reused, so a deleted and re-created account
+    # with the same name is another user to every token issued before.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=_new_public_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str]
+    role: Mapped[str] = mapped_column(String(16), default="user")
+    disabled: Mapped[bool] = mapped_column(default=False)
+    # Tokens carry the generation they were issued in; bumping it revokes them all.
+    token_generation: Mapped[int] = mapped_column(default=0)
+
+
+class LoginSession(Base):
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Sessions go with their user: deleted by `delete_user`, and by the database where it
+    # enforces foreign keys.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    refresh_jti: Mapped[str] = mapped_column(String(32))
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class AttemptCounter(Base):
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int]
+    window_started_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch
