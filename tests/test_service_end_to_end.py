@@ -37,7 +37,7 @@ BROWSER = next(
     None,
 )
 FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
-WEATHER_KEY = "test-weather-credential"  # what it accepts
+WEATHER_KEY = "test-weather-key"  # what it accepts as an API key in a header (its default)
 
 
 def free_port() -> int:
@@ -119,6 +119,7 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
         OPENAI_API_KEY="test-llm-key",
         OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
         WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
+        WEATHER_API_AUTH="api_key_header",
         WEATHER_API_KEY=WEATHER_KEY,
     )
     create_user(project, env, "alice")
