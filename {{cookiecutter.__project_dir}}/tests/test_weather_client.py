@@ -135,9 +135,10 @@ def test_scheme_chosen_in_the_environment_sends_its_credential_where_the_api_wan
             answer_to_a_wrong_credential = answer_or_error("Zagreb")
 
     assert FORECAST_DATE in answer
-    forecast_request = received[-1]  # oauth2_password: after the token request
-    assert forecast_request["path"] == "/daily"
-    assert credential_places(forecast_request) == EXPECTED_CREDENTIAL[scheme]
+    # The password flow exchanges username and password for a token first.
+    exchange = ["/token"] if scheme == "oauth2_password" else []
+    assert [request["path"] for request in received] == [*exchange, "/daily"]
+    assert credential_places(received[-1]) == EXPECTED_CREDENTIAL[scheme]
     if REQUIRED_VARIABLES[scheme]:  # a public API has no credential to get wrong
         assert REFUSAL in answer_to_a_wrong_credential
         assert FORECAST_DATE not in answer_to_a_wrong_credential
