@@ -81,7 +81,8 @@ class APISettings(BaseSettings):
     api_base_url: str | None = None
     timeout_seconds: float = 10.0
     # Which credential to send: a scheme of clients/credentials.py. Where it goes (the header,
-    # query or cookie name; the token URL) comes from the API's document.
+    # query or cookie name; the token URL) comes from the API's document. No default: unset is
+    # an error naming the variable, so a credential never goes out in a form nobody chose.
     api_auth: str | None = None
     api_key: SecretStr | None = None  # api_key_header, api_key_query, api_key_cookie
     api_token: SecretStr | None = None  # http_bearer
