@@ -134,7 +134,10 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
         ),
         serving(
             uvicorn(
-                project, "--factory", "tests.fakes.weather_api:create_fake_weather_api", port=weather
+                project,
+                "--factory",
+                "tests.fakes.weather_api:create_fake_weather_api",
+                port=weather,
             ),
             project,
             env,
@@ -171,8 +174,10 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
 
 
 def readme_python_recipe(project: Path) -> str:
+    """The README's Python client code: the first Python block under "Run a workflow"."""
     readme = (project / "README.md").read_text()
-    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+    section = readme.split("\n### Run a workflow\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 def test_readme_python_recipe_signs_in_refreshes_and_signs_out_with_authlib(
