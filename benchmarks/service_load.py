@@ -146,16 +146,8 @@ def fake_upstreams() -> Iterator[Upstreams]:
             "OPENAI_BASE_URL": f"{llm_url}/v1",
             "WEATHER_OPENAPI_URL": f"{weather_url}/openapi.json",
         }
-        # The fake accepts the credential of whichever scheme the project was rendered with;
-        # settings the project does not read are ignored, so all of them can be set.
-        credential = getattr(fake_weather, "VALID_CREDENTIAL", None)
-        if credential is not None:
-            env |= {"WEATHER_API_KEY": credential, "WEATHER_API_TOKEN": credential}
-        if hasattr(fake_weather, "VALID_USERNAME"):
-            env |= {
-                "WEATHER_API_USERNAME": fake_weather.VALID_USERNAME,
-                "WEATHER_API_PASSWORD": fake_weather.VALID_PASSWORD,
-            }
+        # The scheme the fake wants (its default), with every credential variable it accepts.
+        env |= fake_weather.valid_environment(fake_weather.DEFAULT_SCHEME)
         log(f"fake LLM at {llm_url}, fake weather API at {weather_url}")
         try:
             yield Upstreams(env)

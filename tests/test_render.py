@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import Render
-from .helpers import DEFAULT_SLUG, QUESTIONS, TOOLS_BIN, rendered_files, run
+from .helpers import AUTH_SCHEMES, DEFAULT_SLUG, QUESTIONS, TOOLS_BIN, rendered_files, run
 
 GENERATOR_TEMPLATE = Path(DEFAULT_SLUG) / "openapi_template" / "main.jinja2"
 
@@ -90,29 +90,38 @@ def test_no_devcontainer_leaves_no_devcontainer_folder(render: Render) -> None:
     assert (project / "pyproject.toml").exists()
 
 
-@pytest.mark.parametrize(
-    ("scheme", "variables"),
-    [
-        ("api_key_header", ["WEATHER_API_KEY"]),
-        ("http_bearer", ["WEATHER_API_TOKEN"]),
-        ("oauth2_password", ["WEATHER_API_USERNAME", "WEATHER_API_PASSWORD"]),
-        ("none", []),
-    ],
-)
-def test_credential_variables_are_declared_everywhere(
-    render: Render, scheme: str, variables: list[str]
+@pytest.mark.parametrize("scheme", AUTH_SCHEMES)
+def test_chosen_scheme_is_only_the_default_in_env_files_which_declare_every_credential(
+    render: Render, scheme: str
 ) -> None:
     project = render(weather_api_auth=scheme)
 
+    # The scheme is a setting: every credential variable is there to switch to by editing .env.
+    credentials = [f"WEATHER_API_{part}" for part in ("KEY", "TOKEN", "USERNAME", "PASSWORD")]
+    for env_file in (".env.example", ".env"):
+        lines = (project / env_file).read_text().splitlines()
+        assert f"WEATHER_API_AUTH={scheme}" in lines
+        assert [line for line in lines if line.split("=")[0] in credentials] == [
+            f"{variable}=" for variable in credentials
+        ]
     env_example = (project / ".env.example").read_text()
-    secrets = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())["secrets"]
-    assert sorted(secrets) == sorted(["OPENAI_API_KEY", *variables])
-    for variable in [*variables, "OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"]:
+    for variable in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "LLM_MODEL"]:
         assert f"\n{variable}=" in env_example
-    # Other WEATHER_API_ settings (WEATHER_API_BASE_URL) are not credentials.
-    credentials = {f"WEATHER_API_{part}" for part in ("KEY", "TOKEN", "USERNAME", "PASSWORD")}
-    declared = [line for line in env_example.splitlines() if line.split("=")[0] in credentials]
-    assert declared == [f"{variable}=" for variable in variables]
+    secrets = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())["secrets"]
+    assert sorted(secrets) == sorted(["OPENAI_API_KEY", *credentials])
+
+
+def test_scheme_answer_changes_no_code_or_test(render: Render) -> None:
+    first, second = render(weather_api_auth="api_key_header"), render(weather_api_auth="none")
+
+    # Only the .env files (the default), the README (which names it) and the answers differ.
+    differing = {
+        str(path.relative_to(first))
+        for path in first.rglob("*")
+        if path.is_file() and ".git" not in path.parts
+        if path.read_bytes() != (second / path.relative_to(first)).read_bytes()
+    }
+    assert differing <= {".env", ".env.example", "README.md", ".cruft.json"}
 
 
 def test_secrets_file_is_ignored_and_starts_empty(render: Render) -> None:

@@ -37,7 +37,7 @@ BROWSER = next(
     None,
 )
 FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
-WEATHER_KEY = "test-weather-credential"  # what it accepts
+WEATHER_KEY = "test-weather-key"  # what it accepts as an API key in a header (its default)
 
 
 def free_port() -> int:
@@ -124,6 +124,7 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
         OPENAI_API_KEY="test-llm-key",
         OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
         WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
+        WEATHER_API_AUTH="api_key_header",
         WEATHER_API_KEY=WEATHER_KEY,
     )
     create_user(project, env, "alice")
@@ -178,8 +179,10 @@ def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
 
 
 def readme_python_recipe(project: Path) -> str:
+    """The README's Python client code: the first Python block under "Run a workflow"."""
     readme = (project / "README.md").read_text()
-    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+    section = readme.split("\n### Run a workflow\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
 def test_readme_python_recipe_signs_in_refreshes_and_signs_out_with_authlib(

@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
+from {{ cookiecutter.project_slug }}.clients import openapi
+
 from .fakes.llm import create_fake_llm
-from .fakes.weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
+from .fakes.weather_api import DEFAULT_SCHEME, create_fake_weather_api, valid_environment
 from .utils.environment import CONFIG_VARIABLES
 from .utils.loopback import LocalServer, refuse_non_loopback_connections, serve
 
@@ -21,6 +23,13 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def no_clients_from_earlier_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients are kept per document URL for the process; a test server on a port an earlier
+    one used (with another document or scheme) must not get that server's client."""
+    monkeypatch.setattr(openapi, "_clients", {})
+
+
 # The servers start once per session; each test gets them with their records cleared.
 @pytest.fixture(scope="session")
 def fake_llm_server() -> Iterator[LocalServer]:
@@ -31,7 +40,7 @@ def fake_llm_server() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def weather_api_server() -> Iterator[LocalServer]:
-    app = create_fake_weather_api()
+    app = create_fake_weather_api(DEFAULT_SCHEME)
     with serve(app) as url:
         yield LocalServer(url, app)
 
@@ -54,18 +63,13 @@ def weather_api(weather_api_server: LocalServer) -> LocalServer:
 def configured(
     monkeypatch: pytest.MonkeyPatch, fake_llm: LocalServer, weather_api: LocalServer
 ) -> None:
-    """Environment pointing the project at the two local servers, with valid credentials."""
+    """Environment pointing the project at the two local servers, with valid credentials
+    (every scheme's, the weather API wanting DEFAULT_SCHEME's)."""
     monkeypatch.setenv("OPENAI_API_KEY", "test-llm-key")
     monkeypatch.setenv("OPENAI_BASE_URL", f"{fake_llm.url}/v1")
     monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{weather_api.url}/openapi.json")
-{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
-    monkeypatch.setenv("WEATHER_API_KEY", VALID_CREDENTIAL)
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-    monkeypatch.setenv("WEATHER_API_TOKEN", VALID_CREDENTIAL)
-{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
-    monkeypatch.setenv("WEATHER_API_USERNAME", VALID_USERNAME)
-    monkeypatch.setenv("WEATHER_API_PASSWORD", VALID_PASSWORD)
-{%- endif %}
+    for variable, value in valid_environment(DEFAULT_SCHEME).items():
+        monkeypatch.setenv(variable, value)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

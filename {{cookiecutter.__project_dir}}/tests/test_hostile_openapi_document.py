@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
 
 from .fakes.weather_api import create_weather_api_serving
@@ -92,7 +91,7 @@ def test_document_value_that_would_become_code_is_refused_naming_its_field(
     with serve(app) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
         with pytest.raises(WeatherAPIError) as refusal:
-            create_weather_api(Settings())
+            create_weather_api()
 
     message = str(refusal.value)
     assert message.startswith(f"WEATHER_OPENAPI_URL document refused: {field}")
@@ -125,7 +124,7 @@ def test_malformed_document_is_one_line_naming_the_field_not_a_traceback(
     with serve(create_weather_api_serving(edit)) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
         with pytest.raises(WeatherAPIError) as error:
-            create_weather_api(Settings())
+            create_weather_api()
 
     assert str(error.value) == f"WEATHER_OPENAPI_URL document refused: {refusal}"
 
@@ -167,7 +166,7 @@ def test_document_text_that_would_become_code_is_left_out_and_the_forecast_still
 
     with serve(app) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
-        api = create_weather_api(Settings())
+        api = create_weather_api()
         forecast = api.get_function("get_daily_weather_daily_get")(city="Zagreb")
 
     assert forecast["city"] == "Zagreb"

@@ -8,7 +8,6 @@ import pytest
 import requests
 
 from {{ cookiecutter.project_slug }}.cli import main
-from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import create_weather_api
 
 from .fakes.weather_api import create_weather_api_serving
@@ -38,7 +37,7 @@ def test_review_prints_the_digest_the_operations_and_the_line_that_pins_the_docu
     assert lines[-1] == f"WEATHER_OPENAPI_SHA256={digest}"
     # The printed line is what the client then accepts.
     monkeypatch.setenv("WEATHER_OPENAPI_SHA256", digest)
-    api = create_weather_api(Settings())
+    api = create_weather_api()
     assert api.get_function("get_daily_weather_daily_get")(city="Zagreb")["city"] == "Zagreb"
 
 

@@ -1,20 +1,18 @@
-"""The weather client: credential placement, refusals, timeouts, and no leaked secrets."""
-{%- set scheme = cookiecutter.weather_api_auth %}
+"""The weather client: the credential scheme chosen in the environment, where the credential
+goes, refusals, timeouts, and no leaked secrets."""
 
-{% if scheme == "http_basic" %}import base64
-{% endif %}import hashlib
+import base64
+import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
-{%- if scheme != "none" %}
-from fastagency.api.openapi.security import {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}
-{%- endif %}
 
 from {{ cookiecutter.project_slug }} import weather
-from {{ cookiecutter.project_slug }}.settings import {% if scheme != "none" %}MissingSettingError, {% endif %}Settings
+from {{ cookiecutter.project_slug }}.clients.credentials import CREDENTIAL_SCHEMES
+from {{ cookiecutter.project_slug }}.settings import MissingSettingError
 from {{ cookiecutter.project_slug }}.weather import (
     WEATHER_FUNCTIONS,
     WeatherAPIError,
@@ -23,44 +21,76 @@ from {{ cookiecutter.project_slug }}.weather import (
 
 from .fakes.weather_api import (
     FORECAST_DATE,
-{%- if scheme == "oauth2_password" %}
     ISSUED_TOKEN,
-{%- endif %}
-{%- if scheme != "none" %}
+    KEY_HEADER,
+    KEY_PARAMETER,
     REFUSAL,
-{%- endif %}
-{%- if scheme.startswith("api_key") or scheme == "http_bearer" %}
-    VALID_CREDENTIAL,
-{%- elif scheme in ["http_basic", "oauth2_password"] %}
+    VALID_KEY,
     VALID_PASSWORD,
-{%- endif %}
-{%- if scheme == "http_basic" %}
+    VALID_TOKEN,
     VALID_USERNAME,
-{%- endif %}
     create_fake_weather_api,
+    valid_environment,
 )
-{%- if scheme != "none" %}
-from .utils.environment import SECRET_VARIABLE
-{%- endif %}
 from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")
 
+BASIC_CREDENTIAL = base64.b64encode(f"{VALID_USERNAME}:{VALID_PASSWORD}".encode()).decode()
+# What each scheme's data requests carry besides the city, by place and name.
+EXPECTED_CREDENTIAL: dict[str, dict[str, str]] = {
+    "api_key_header": {f"header:{KEY_HEADER.lower()}": VALID_KEY},
+    "api_key_query": {f"query:{KEY_PARAMETER}": VALID_KEY},
+    "api_key_cookie": {f"cookie:{KEY_PARAMETER}": VALID_KEY},
+    "http_bearer": {"header:authorization": f"Bearer {VALID_TOKEN}"},
+    "http_basic": {"header:authorization": f"Basic {BASIC_CREDENTIAL}"},
+    "oauth2_password": {"header:authorization": f"Bearer {ISSUED_TOKEN}"},
+    "none": {},
+}
+# The variables each scheme needs; a wrong value is tried in the first.
+REQUIRED_VARIABLES: dict[str, list[str]] = {
+    "api_key_header": ["WEATHER_API_KEY"],
+    "api_key_query": ["WEATHER_API_KEY"],
+    "api_key_cookie": ["WEATHER_API_KEY"],
+    "http_bearer": ["WEATHER_API_TOKEN"],
+    "http_basic": ["WEATHER_API_PASSWORD", "WEATHER_API_USERNAME"],
+    "oauth2_password": ["WEATHER_API_PASSWORD", "WEATHER_API_USERNAME"],
+    "none": [],
+}
+# Headers fastagency's client sends with every request ("cookie": compared cookie by cookie);
+# any other header is there for a credential.
+PLAIN_HEADERS = {
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "connection",
+    "content-type",
+    "cookie",
+}
+
 
 def daily_forecast(city: str) -> Any:
-    api = create_weather_api(Settings())
-    return api.get_function("get_daily_weather_daily_get")(city=city)
+    return create_weather_api().get_function("get_daily_weather_daily_get")(city=city)
 
 
-def places_holding(request: dict[str, Any], secret: str) -> set[str]:
-    """Where in a recorded request a secret appears: header, query or cookie, by name."""
+def answer_or_error(city: str) -> str:
+    """The API's answer as the agent gets it, or the client's one-line error."""
+    try:
+        return str(daily_forecast(city))
+    except WeatherAPIError as error:
+        return str(error)
+
+
+def credential_places(request: dict[str, Any]) -> dict[str, str]:
+    """Everything a recorded request carried besides the city, by place and name."""
     places = {
-        f"header:{name}"
+        f"header:{name}": value
         for name, value in request["headers"].items()
-        if secret in value and name != "cookie"
+        if name not in PLAIN_HEADERS
     }
-    places |= {f"query:{name}" for name, value in request["query"].items() if secret in value}
-    places |= {f"cookie:{name}" for name, value in request["cookies"].items() if secret in value}
+    places |= {f"query:{name}": value for name, value in request["query"].items() if name != "city"}
+    places |= {f"cookie:{name}": value for name, value in request["cookies"].items()}
     return places
 
 
@@ -72,7 +102,7 @@ def test_forecast_comes_from_the_api(weather_api: LocalServer) -> None:
 
 
 def test_agent_is_offered_the_daily_and_hourly_operations() -> None:
-    api = create_weather_api(Settings())
+    api = create_weather_api()
 
     assert set(WEATHER_FUNCTIONS) == {
         "get_daily_weather_daily_get",
@@ -85,107 +115,99 @@ def test_api_without_the_operations_is_a_clear_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(weather, "WEATHER_FUNCTIONS", ["get_forecast"])
 
     with pytest.raises(WeatherAPIError, match=r"lacks the operations \['get_forecast'\]"):
-        create_weather_api(Settings())
-{%- if scheme.startswith("api_key") %}
-{%- set place = {"api_key_header": "header:x-weather-key", "api_key_query": "query:weather_key", "api_key_cookie": "cookie:weather_key"}[scheme] %}
+        create_weather_api()
 
 
-def test_api_receives_the_key_in_the_place_its_document_declares(weather_api: LocalServer) -> None:
-    daily_forecast("Zagreb")
+@pytest.mark.parametrize("scheme", list(CREDENTIAL_SCHEMES))
+def test_scheme_chosen_in_the_environment_sends_its_credential_where_the_api_wants_it(
+    monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    # Every credential variable is set, as a .env may hold them: WEATHER_API_AUTH alone chooses.
+    for variable, value in valid_environment(scheme).items():
+        monkeypatch.setenv(variable, value)
+    app = create_fake_weather_api(scheme)
+    with serve(app) as url:
+        monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
+        answer = answer_or_error("Zagreb")
+        received = list(app.state.received)
+        for variable in REQUIRED_VARIABLES[scheme][:1]:
+            monkeypatch.setenv(variable, "wrong-credential")
+            answer_to_a_wrong_credential = answer_or_error("Zagreb")
 
-    [request] = weather_api.state.received
-    assert places_holding(request, VALID_CREDENTIAL) == {"{{ place }}"}
-{%- elif scheme == "http_bearer" %}
-
-
-def test_api_receives_the_token_as_a_bearer_credential(weather_api: LocalServer) -> None:
-    daily_forecast("Zagreb")
-
-    [request] = weather_api.state.received
-    assert request["headers"]["authorization"] == f"Bearer {VALID_CREDENTIAL}"
-    assert places_holding(request, VALID_CREDENTIAL) == {"header:authorization"}
-{%- elif scheme == "http_basic" %}
-
-
-def test_api_receives_username_and_password_as_basic_auth(weather_api: LocalServer) -> None:
-    daily_forecast("Zagreb")
-
-    [request] = weather_api.state.received
-    expected = base64.b64encode(f"{VALID_USERNAME}:{VALID_PASSWORD}".encode()).decode()
-    assert request["headers"]["authorization"] == f"Basic {expected}"
-    assert places_holding(request, VALID_PASSWORD) == set()
-{%- elif scheme == "oauth2_password" %}
-
-
-def test_password_is_exchanged_for_a_token_which_is_then_used(weather_api: LocalServer) -> None:
-    daily_forecast("Zagreb")
-
-    token_request, forecast_request = weather_api.state.received
-    assert token_request["path"] == "/token"
-    assert forecast_request["path"] == "/daily"
-    assert forecast_request["headers"]["authorization"] == f"Bearer {ISSUED_TOKEN}"
-    assert places_holding(forecast_request, VALID_PASSWORD) == set()
-{%- else %}
+    assert FORECAST_DATE in answer
+    # The password flow exchanges username and password for a token first.
+    exchange = ["/token"] if scheme == "oauth2_password" else []
+    assert [request["path"] for request in received] == [*exchange, "/daily"]
+    assert credential_places(received[-1]) == EXPECTED_CREDENTIAL[scheme]
+    if REQUIRED_VARIABLES[scheme]:  # a public API has no credential to get wrong
+        assert REFUSAL in answer_to_a_wrong_credential
+        assert FORECAST_DATE not in answer_to_a_wrong_credential
 
 
-def test_public_api_gets_no_credential(weather_api: LocalServer) -> None:
-    daily_forecast("Zagreb")
-
-    [request] = weather_api.state.received
-    assert "authorization" not in request["headers"]
-    assert request["cookies"] == {}
-{%- endif %}
-{%- if scheme != "none" %}
-
-
-def test_wrong_credential_returns_the_api_refusal(
+def test_unset_scheme_is_one_line_naming_its_variable(
     monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
 ) -> None:
-    monkeypatch.setenv(SECRET_VARIABLE, "wrong-credential")
-{%- if scheme == "oauth2_password" %}
-
-    with pytest.raises(WeatherAPIError, match=f"refused the request: HTTP 401.*{REFUSAL}"):
-        daily_forecast("Zagreb")
-    assert [request["path"] for request in weather_api.state.received] == ["/token"]
-{%- else %}
-
-    answer = daily_forecast("Zagreb")
-
-    assert answer == {"detail": REFUSAL}
-{%- endif %}
-
-
-def test_missing_credential_is_one_line_naming_the_variable(
-    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
-) -> None:
-    monkeypatch.delenv(SECRET_VARIABLE)
+    monkeypatch.delenv("WEATHER_API_AUTH")
 
     with pytest.raises(MissingSettingError) as refusal:
-        create_weather_api(Settings())
+        create_weather_api()
 
-    assert str(refusal.value).startswith(f"{SECRET_VARIABLE} is not set")
+    assert str(refusal.value) == (
+        "WEATHER_API_AUTH is not set: put it in .env or the environment (see .env.example)"
+    )
+    assert weather_api.state.received == []
+
+
+def test_unknown_scheme_is_refused_naming_the_known_ones(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer
+) -> None:
+    monkeypatch.setenv("WEATHER_API_AUTH", "api_key")
+
+    with pytest.raises(WeatherAPIError) as refusal:
+        create_weather_api()
+
+    assert str(refusal.value) == (
+        "WEATHER_API_AUTH is not one of api_key_header, api_key_query, api_key_cookie, "
+        "http_bearer, http_basic, oauth2_password, none"
+    )
+    assert weather_api.state.received == []
+
+
+@pytest.mark.parametrize(
+    ("scheme", "variable"),
+    [(scheme, variable) for scheme, names in REQUIRED_VARIABLES.items() for variable in names],
+)
+def test_missing_credential_is_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer, scheme: str, variable: str
+) -> None:
+    monkeypatch.setenv("WEATHER_API_AUTH", scheme)
+    monkeypatch.delenv(variable)
+
+    with pytest.raises(MissingSettingError) as refusal:
+        create_weather_api()
+
+    assert str(refusal.value).startswith(f"{variable} is not set")
     assert "\n" not in str(refusal.value)
     assert weather_api.state.received == []
 
 
+@pytest.mark.parametrize(
+    ("scheme", "sent"), [("http_bearer", "HTTPBearer"), ("none", "no credential")]
+)
 def test_api_wanting_another_scheme_is_named_without_the_secret(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, weather_api: LocalServer, scheme: str, sent: str
 ) -> None:
-    configured = weather.weather_credential(Settings())
-    assert configured is not None
-    expected = configured.get_security_class().__name__
-    other = {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}.Parameters(value="secret-of-another-scheme")
-    monkeypatch.setattr(weather, "weather_credential", lambda settings: other)
+    monkeypatch.setenv("WEATHER_API_AUTH", scheme)
 
     with pytest.raises(WeatherAPIError) as refusal:
-        create_weather_api(Settings())
+        create_weather_api()
 
     assert str(refusal.value) == (
-        f"the weather API wants {expected} for get_daily_weather_daily_get, "
-        "but this project sends {{ "APIKeyHeader" if scheme == "http_bearer" else "HTTPBearer" }}"
+        "the weather API wants APIKeyHeader for get_daily_weather_daily_get, "
+        f"but WEATHER_API_AUTH={scheme} sends {sent}"
     )
-    assert "secret-of-another-scheme" not in str(refusal.value)
-{%- endif %}
+    assert VALID_TOKEN not in str(refusal.value)
+    assert [request["path"] for request in weather_api.state.received] == []
 
 
 def test_hanging_api_fails_within_the_timeout(
@@ -194,7 +216,7 @@ def test_hanging_api_fails_within_the_timeout(
     # 2 s, not less: the same timeout bounds fetching the document, which a loaded machine may
     # take a second to serve.
     monkeypatch.setenv("WEATHER_TIMEOUT_SECONDS", "2")
-    api = create_weather_api(Settings())
+    api = create_weather_api()
     weather_api.state.delay_seconds = 30
     started = time.monotonic()
 
@@ -208,18 +230,14 @@ def test_hanging_api_fails_within_the_timeout(
 def test_unreachable_api_error_names_no_credential(monkeypatch: pytest.MonkeyPatch) -> None:
     with serve(create_fake_weather_api()) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
-        api = create_weather_api(Settings())
+        api = create_weather_api()
     # The server is gone now: the next call cannot connect.
 
     with pytest.raises(WeatherAPIError) as failure:
         api.get_function("get_daily_weather_daily_get")(city="Zagreb")
 
     assert "ConnectionError" in str(failure.value)
-{%- if scheme.startswith("api_key") or scheme == "http_bearer" %}
-    assert VALID_CREDENTIAL not in str(failure.value)
-{%- elif scheme in ["http_basic", "oauth2_password"] %}
-    assert VALID_PASSWORD not in str(failure.value)
-{%- endif %}
+    assert VALID_KEY not in str(failure.value)
     assert failure.value.__suppress_context__  # tracebacks do not show requests' own message
 
 
@@ -227,7 +245,7 @@ def test_unreachable_api_description_is_a_clear_error(monkeypatch: pytest.Monkey
     monkeypatch.setenv("WEATHER_OPENAPI_URL", "http://127.0.0.1:9/openapi.json")
 
     with pytest.raises(WeatherAPIError, match="cannot load the weather API description"):
-        create_weather_api(Settings())
+        create_weather_api()
 
 
 def document_digest(server: LocalServer) -> str:
@@ -241,8 +259,8 @@ def test_later_runs_reuse_the_client_without_fetching_the_document_again(
     app = create_fake_weather_api()  # a new server: this process has no client for it yet
     with serve(app) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
-        first = create_weather_api(Settings())
-        second = create_weather_api(Settings())
+        first = create_weather_api()
+        second = create_weather_api()
         forecast = second.get_function("get_daily_weather_daily_get")(city="Zagreb")
 
     assert second is first
@@ -254,7 +272,7 @@ def test_runs_starting_together_build_one_client(monkeypatch: pytest.MonkeyPatch
     app = create_fake_weather_api()
     with serve(app) as url, ThreadPoolExecutor(max_workers=8) as pool:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
-        clients = list(pool.map(lambda _: create_weather_api(Settings()), range(8)))
+        clients = list(pool.map(lambda _: create_weather_api(), range(8)))
 
     assert all(client is clients[0] for client in clients)
     assert app.state.documents_served == 1
@@ -275,7 +293,7 @@ def test_document_other_than_the_pinned_one_is_refused(
     monkeypatch.setenv("WEATHER_OPENAPI_SHA256", pinned)
 
     with pytest.raises(WeatherAPIError) as refusal:
-        create_weather_api(Settings())
+        create_weather_api()
 
     assert str(refusal.value) == (
         f"WEATHER_OPENAPI_URL document refused: its SHA-256 is {document_digest(weather_api)}, "

@@ -2,7 +2,6 @@
 
 A second loopback server on another port stands for another origin; it must receive nothing.
 """
-{%- set scheme = cookiecutter.weather_api_auth %}
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
-from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
 from {{ cookiecutter.project_slug }}.workflows import wf
 
@@ -37,7 +35,7 @@ def test_document_naming_another_server_is_refused_and_that_server_receives_noth
     with serve(create_weather_api_serving(name_the_other_server)) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
         with pytest.raises(WeatherAPIError) as refusal:
-            create_weather_api(Settings())
+            create_weather_api()
 
     assert str(refusal.value) == (
         "WEATHER_OPENAPI_URL document refused: servers[0].url names a server other than "
@@ -60,7 +58,7 @@ def test_document_url_that_redirects_is_refused_not_followed(
     with serve(app) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/moved.json")
         with pytest.raises(WeatherAPIError) as refusal:
-            create_weather_api(Settings())
+            create_weather_api()
 
     assert str(refusal.value) == (
         "WEATHER_OPENAPI_URL document refused: it answered HTTP 302, a redirect, which is not "
@@ -92,14 +90,11 @@ def test_base_url_setting_receives_the_calls_instead_of_the_documents_server(
 ) -> None:
     monkeypatch.setenv("WEATHER_API_BASE_URL", other_origin.url)
 
-    forecast = create_weather_api(Settings()).get_function("get_daily_weather_daily_get")(
-        city="Zagreb"
-    )
+    forecast = create_weather_api().get_function("get_daily_weather_daily_get")(city="Zagreb")
 
     assert forecast["city"] == "Zagreb"
     assert [request["path"] for request in other_origin.state.received][-1] == "/daily"
     assert weather_api.state.received == []
-{%- if scheme == "oauth2_password" %}
 
 
 def test_token_request_redirected_elsewhere_is_not_followed(
@@ -109,7 +104,8 @@ def test_token_request_redirected_elsewhere_is_not_followed(
         password_flow = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
         password_flow["flows"]["password"]["tokenUrl"] = "/token-moved"
 
-    app = create_weather_api_serving(redirect_the_token_url)
+    monkeypatch.setenv("WEATHER_API_AUTH", "oauth2_password")
+    app = create_weather_api_serving(redirect_the_token_url, "oauth2_password")
 
     @app.post("/token-moved")
     def moved() -> None:
@@ -117,7 +113,7 @@ def test_token_request_redirected_elsewhere_is_not_followed(
 
     with serve(app) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
-        api = create_weather_api(Settings())
+        api = create_weather_api()
         with pytest.raises(WeatherAPIError, match="HTTP 307, a redirect, which is not followed"):
             api.get_function("get_daily_weather_daily_get")(city="Zagreb")
 
@@ -131,14 +127,14 @@ def test_token_url_on_another_origin_is_refused(
         password_flow = document["components"]["securitySchemes"]["OAuth2PasswordBearer"]
         password_flow["flows"]["password"]["tokenUrl"] = f"{other_origin.url}/token"
 
-    with serve(create_weather_api_serving(send_the_password_elsewhere)) as url:
+    monkeypatch.setenv("WEATHER_API_AUTH", "oauth2_password")
+    with serve(create_weather_api_serving(send_the_password_elsewhere, "oauth2_password")) as url:
         monkeypatch.setenv("WEATHER_OPENAPI_URL", f"{url}/openapi.json")
         with pytest.raises(WeatherAPIError) as refusal:
-            create_weather_api(Settings())
+            create_weather_api()
 
     assert str(refusal.value) == (
         "WEATHER_OPENAPI_URL document refused: components.securitySchemes.OAuth2PasswordBearer"
         f".flows.password.tokenUrl is not a plain URL on {url}"
     )
     assert other_origin.state.received == []
-{%- endif %}

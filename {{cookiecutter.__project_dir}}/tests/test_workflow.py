@@ -1,15 +1,12 @@
 """The whole weather workflow, run against the fake LLM and the local weather API."""
-{%- set scheme = cookiecutter.weather_api_auth %}
 
 import pytest
 
 from {{ cookiecutter.project_slug }}.workflows import wf
 
 from .fakes.recording_ui import RecordingUI
-from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE{% if scheme != "none" %}, REFUSAL{% endif %}
-{%- if scheme != "none" %}
+from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE, REFUSAL
 from .utils.environment import SECRET_VARIABLE
-{%- endif %}
 from .utils.loopback import LocalServer
 from .utils.processes import PROJECT_ROOT, run_python
 
@@ -75,7 +72,6 @@ def test_llm_gets_the_configured_key_and_model(
     for request in fake_llm.state.requests:
         assert request["headers"]["authorization"] == "Bearer test-llm-key"
         assert request["body"]["model"] == "local-test-model"
-{%- if scheme != "none" %}
 
 
 @pytest.mark.usefixtures("configured")
@@ -102,7 +98,6 @@ def test_missing_weather_credential_stops_before_any_agent(
     assert "error" in ui.types()
     assert fake_llm.state.requests == []
     assert weather_api.state.received == []
-{%- endif %}
 
 
 @pytest.mark.usefixtures("configured")

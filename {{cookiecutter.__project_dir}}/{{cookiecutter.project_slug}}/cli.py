@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 {% if cookiecutter.service == "fastapi_oauth2" %}
 from .service.commands import add_service_commands
 {%- endif %}
-from .settings import Settings
+from .settings import MissingSettingError
 from .weather import WeatherAPIError, review_weather_document
 
 
@@ -26,8 +26,8 @@ def parser() -> argparse.ArgumentParser:
 def review_openapi_document(arguments: argparse.Namespace) -> int:
     """Fetch and check the document (nothing is generated from it) and print the review."""
     try:
-        accepted, report = review_weather_document(Settings())
-    except WeatherAPIError as error:
+        accepted, report = review_weather_document()
+    except (MissingSettingError, WeatherAPIError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(report)

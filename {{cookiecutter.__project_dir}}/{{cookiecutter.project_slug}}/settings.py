@@ -1,4 +1,5 @@
-"""Every environment variable the project reads, in one place (a `.env` file works too)."""
+"""Every environment variable the project reads (a `.env` file works too); each REST API's
+variables come from `APISettings` under that API's own prefix."""
 {% if cookiecutter.service == "fastapi_oauth2" %}
 from typing import Literal
 {% endif %}
@@ -8,8 +9,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .service.auth.signing_key import checked_signing_key
 {%- endif %}
-
-PUBLIC_WEATHER_OPENAPI_URL = "https://weather.tools.fastagency.ai/openapi.json"
 
 
 class MissingSettingError(RuntimeError):
@@ -28,21 +27,6 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
-
-    weather_openapi_url: str = PUBLIC_WEATHER_OPENAPI_URL
-    # Optional: refuse any document but this one (`{{ cookiecutter.project_slug }} openapi` prints it).
-    weather_openapi_sha256: str | None = None
-    # Optional: call the API (and send the credential) here, not where its document says.
-    weather_api_base_url: str | None = None
-    weather_timeout_seconds: float = 10.0
-{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
-    weather_api_key: SecretStr | None = None
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-    weather_api_token: SecretStr | None = None
-{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
-    weather_api_username: str | None = None
-    weather_api_password: SecretStr | None = None
-{%- endif %}
 {%- if cookiecutter.service == "fastapi_oauth2" %}
 
     # The secured FastAPI service.
@@ -90,3 +74,41 @@ def required(value: SecretStr | str | None, variable: str) -> str:
     if not text.strip():
         raise MissingSettingError(variable)
     return text
+
+
+class APISettings(BaseSettings):
+    """The settings of one REST API the agents call, each API under its own prefix.
+
+    A subclass names the prefix and may give defaults (see weather.py); with the prefix
+    `WEATHER_`, `openapi_url` is read from WEATHER_OPENAPI_URL, `api_key` from WEATHER_API_KEY.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    openapi_url: str | None = None
+    # Optional: refuse any document but the one with this SHA-256 (README: "Review and pin").
+    openapi_sha256: str | None = None
+    # Optional: call the API (and send the credential) here, not where its document says.
+    api_base_url: str | None = None
+    timeout_seconds: float = 10.0
+    # Which credential to send: a scheme of clients/credentials.py. Where it goes (the header,
+    # query or cookie name; the token URL) comes from the API's document. No default: unset is
+    # an error naming the variable, so a credential never goes out in a form nobody chose.
+    api_auth: str | None = None
+    api_key: SecretStr | None = None  # api_key_header, api_key_query, api_key_cookie
+    api_token: SecretStr | None = None  # http_bearer
+    api_username: str | None = None  # http_basic, oauth2_password
+    api_password: SecretStr | None = None  # http_basic, oauth2_password
+
+    @property
+    def prefix(self) -> str:
+        return str(self.model_config.get("env_prefix", ""))
+
+    def variable(self, field: str) -> str:
+        """The environment variable a field is read from: `api_key` -> WEATHER_API_KEY."""
+        return f"{self.prefix}{field}".upper()
+
+    def required(self, field: str) -> str:
+        """A field that must be set, or a one-line error naming its variable."""
+        value: SecretStr | str | None = getattr(self, field)
+        return required(value, self.variable(field))

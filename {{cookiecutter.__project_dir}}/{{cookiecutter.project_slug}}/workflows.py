@@ -45,7 +45,7 @@ def weather_workflow(ui: UI, params: dict[str, Any]) -> str:
     settings = Settings()
     try:
         config = llm_config(settings)
-        weather_api = create_weather_api(settings)
+        weather_api = create_weather_api()
     except (MissingSettingError, WeatherAPIError) as error:
         # A setup problem, not a bug: one line for the user instead of a traceback.
         ui.error(sender="Workflow", recipient="User", short=str(error))

@@ -1,99 +1,107 @@
-"""A local weather API with the same operations as the public one, behind the chosen scheme.
+"""A local weather API with the same operations as the public one, behind any credential scheme.
 
-Every request is recorded (headers, query, cookies) so tests can check where the credential went.
-Tests can make it serve another OpenAPI document, or answer its operations with a redirect.
+Each app is created for one scheme (the names WEATHER_API_AUTH takes). Every request is recorded
+(headers, query, cookies) so tests can check where the credential went. Tests can make it serve
+another OpenAPI document, or answer its operations with a redirect.
 """
 
 import asyncio
 import copy
-{%- if cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
 import secrets
-{%- endif %}
 from collections.abc import Callable
-from typing import {% if cookiecutter.weather_api_auth != "none" %}Annotated, {% endif %}Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-{%- if cookiecutter.weather_api_auth == "api_key_header" %}
-from fastapi.security import APIKeyHeader
-{%- elif cookiecutter.weather_api_auth == "api_key_query" %}
-from fastapi.security import APIKeyQuery
-{%- elif cookiecutter.weather_api_auth == "api_key_cookie" %}
-from fastapi.security import APIKeyCookie
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-{%- elif cookiecutter.weather_api_auth == "http_basic" %}
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
-{%- elif cookiecutter.weather_api_auth == "oauth2_password" %}
-from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
-{%- endif %}
+from fastapi.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    APIKeyQuery,
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+    OAuth2PasswordBearer,
+    OAuth2PasswordRequestForm,
+)
 
 FORECAST_TEMPERATURE = 17
 FORECAST_DATE = "2031-04-05"
 REFUSAL = "Invalid weather API credential"
-{%- if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}
-VALID_CREDENTIAL = "test-weather-credential"  # pragma: allowlist secret
-{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
+# The scheme the tests use unless they choose another.
+DEFAULT_SCHEME = "api_key_header"
+VALID_KEY = "test-weather-key"  # pragma: allowlist secret
+VALID_TOKEN = "test-weather-token"  # pragma: allowlist secret
 VALID_USERNAME = "weather-user"
 VALID_PASSWORD = "test-weather-password"  # pragma: allowlist secret
-{%- endif %}
-{%- if cookiecutter.weather_api_auth == "oauth2_password" %}
 ISSUED_TOKEN = "token-issued-by-the-fake-api"  # pragma: allowlist secret
-{%- endif %}
-{% if cookiecutter.weather_api_auth == "api_key_header" %}
-credential_scheme = APIKeyHeader(name="X-Weather-Key", auto_error=False)
+# Where the API's document puts an API key.
+KEY_HEADER = "X-Weather-Key"
+KEY_PARAMETER = "weather_key"
 
 
-def check_credential(key: Annotated[str | None, Depends(credential_scheme)]) -> None:
-    if key != VALID_CREDENTIAL:
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% elif cookiecutter.weather_api_auth == "api_key_query" %}
-credential_scheme = APIKeyQuery(name="weather_key", auto_error=False)
+def valid_environment(scheme: str) -> dict[str, str]:
+    """WEATHER_API_AUTH and every credential variable, all valid for this fake API: what a
+    project's .env holds, where choosing a scheme is one line."""
+    return {
+        "WEATHER_API_AUTH": scheme,
+        "WEATHER_API_KEY": VALID_KEY,
+        "WEATHER_API_TOKEN": VALID_TOKEN,
+        "WEATHER_API_USERNAME": VALID_USERNAME,
+        "WEATHER_API_PASSWORD": VALID_PASSWORD,
+    }
 
 
-def check_credential(key: Annotated[str | None, Depends(credential_scheme)]) -> None:
-    if key != VALID_CREDENTIAL:
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% elif cookiecutter.weather_api_auth == "api_key_cookie" %}
-credential_scheme = APIKeyCookie(name="weather_key", auto_error=False)
+def refused() -> HTTPException:
+    return HTTPException(status_code=401, detail=REFUSAL)
 
 
-def check_credential(key: Annotated[str | None, Depends(credential_scheme)]) -> None:
-    if key != VALID_CREDENTIAL:
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% elif cookiecutter.weather_api_auth == "http_bearer" %}
-credential_scheme = HTTPBearer(auto_error=False)
+def token_check(
+    source: APIKeyHeader | APIKeyQuery | APIKeyCookie | OAuth2PasswordBearer, valid: str
+) -> Callable[..., None]:
+    def check(token: Annotated[str | None, Depends(source)]) -> None:
+        if token is None or not secrets.compare_digest(token, valid):
+            raise refused()
+
+    return check
 
 
-def check_credential(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(credential_scheme)],
+def bearer_check(
+    credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))
+    ],
 ) -> None:
-    if credentials is None or credentials.credentials != VALID_CREDENTIAL:
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% elif cookiecutter.weather_api_auth == "http_basic" %}
-credential_scheme = HTTPBasic(auto_error=False)
+    if credentials is None or not secrets.compare_digest(credentials.credentials, VALID_TOKEN):
+        raise refused()
 
 
-def check_credential(
-    credentials: Annotated[HTTPBasicCredentials | None, Depends(credential_scheme)],
+def basic_check(
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))],
 ) -> None:
     if credentials is None or not (
         secrets.compare_digest(credentials.username, VALID_USERNAME)
         and secrets.compare_digest(credentials.password, VALID_PASSWORD)
     ):
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% elif cookiecutter.weather_api_auth == "oauth2_password" %}
-# A leading slash in tokenUrl is common; it must resolve against the server, not be appended.
-credential_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
+        raise refused()
 
 
-def check_credential(token: Annotated[str | None, Depends(credential_scheme)]) -> None:
-    if token != ISSUED_TOKEN:
-        raise HTTPException(status_code=401, detail=REFUSAL)
-{% else %}
-
-def check_credential() -> None:
+def public() -> None:
     """The API is public."""
-{% endif %}
+
+
+# What each scheme's API checks (the fastapi.security classes also declare it in the document).
+CREDENTIAL_CHECKS: dict[str, Callable[..., None]] = {
+    "api_key_header": token_check(APIKeyHeader(name=KEY_HEADER, auto_error=False), VALID_KEY),
+    "api_key_query": token_check(APIKeyQuery(name=KEY_PARAMETER, auto_error=False), VALID_KEY),
+    "api_key_cookie": token_check(APIKeyCookie(name=KEY_PARAMETER, auto_error=False), VALID_KEY),
+    "http_bearer": bearer_check,
+    "http_basic": basic_check,
+    # A leading slash in tokenUrl is common; it must resolve against the server, not be appended.
+    "oauth2_password": token_check(
+        OAuth2PasswordBearer(tokenUrl="/token", auto_error=False), ISSUED_TOKEN
+    ),
+    "none": public,
+}
+
 
 def _forecast(city: str) -> dict[str, Any]:
     return {
@@ -103,8 +111,8 @@ def _forecast(city: str) -> dict[str, Any]:
     }
 
 
-def create_fake_weather_api() -> FastAPI:
-    """The app; set `app.state.delay_seconds` to make it hang before answering,
+def create_fake_weather_api(scheme: str = DEFAULT_SCHEME) -> FastAPI:
+    """The app, wanting the credential of `scheme`; set `app.state.delay_seconds` to make it hang before answering,
     `app.state.document` to serve another OpenAPI document (`documents_served` counts requests
     for it), and `app.state.redirect_to` to answer every operation with a redirect there."""
     app = FastAPI(title="Local weather API", openapi_url=None)
@@ -134,18 +142,17 @@ def create_fake_weather_api() -> FastAPI:
         if app.state.redirect_to:
             raise HTTPException(status_code=302, headers={"Location": app.state.redirect_to})
 
-    guarded = [Depends(record), Depends(redirect_if_asked), Depends(check_credential)]
-{%- if cookiecutter.weather_api_auth == "oauth2_password" %}
+    guarded = [Depends(record), Depends(redirect_if_asked), Depends(CREDENTIAL_CHECKS[scheme])]
+    if scheme == "oauth2_password":
 
-    @app.post("/token", dependencies=[Depends(record)])
-    def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, str]:
-        if not (
-            secrets.compare_digest(form.username, VALID_USERNAME)
-            and secrets.compare_digest(form.password, VALID_PASSWORD)
-        ):
-            raise HTTPException(status_code=401, detail=REFUSAL)
-        return {"access_token": ISSUED_TOKEN, "token_type": "bearer"}
-{%- endif %}
+        @app.post("/token", dependencies=[Depends(record)])
+        def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> dict[str, str]:
+            if not (
+                secrets.compare_digest(form.username, VALID_USERNAME)
+                and secrets.compare_digest(form.password, VALID_PASSWORD)
+            ):
+                raise refused()
+            return {"access_token": ISSUED_TOKEN, "token_type": "bearer"}
 
     @app.get("/daily", dependencies=guarded, operation_id="get_daily_weather_daily_get")
     def get_daily_weather(city: str) -> dict[str, Any]:
@@ -160,9 +167,11 @@ def create_fake_weather_api() -> FastAPI:
     return app
 
 
-def create_weather_api_serving(edit: Callable[[dict[str, Any]], None]) -> FastAPI:
+def create_weather_api_serving(
+    edit: Callable[[dict[str, Any]], None], scheme: str = DEFAULT_SCHEME
+) -> FastAPI:
     """The fake API, serving its own OpenAPI document as changed by `edit`."""
-    app = create_fake_weather_api()
+    app = create_fake_weather_api(scheme)
     document = copy.deepcopy(app.openapi())
     edit(document)
     app.state.document = document

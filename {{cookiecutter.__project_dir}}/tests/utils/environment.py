@@ -8,17 +8,13 @@ CONFIG_VARIABLES = [
     "WEATHER_OPENAPI_SHA256",
     "WEATHER_API_BASE_URL",
     "WEATHER_TIMEOUT_SECONDS",
+    "WEATHER_API_AUTH",
     "WEATHER_API_KEY",
     "WEATHER_API_TOKEN",
     "WEATHER_API_USERNAME",
     "WEATHER_API_PASSWORD",
 ]
 
-# The variable that holds the credential: a name, not a credential.
-{%- if cookiecutter.weather_api_auth.startswith("api_key") %}
+# The variable that holds the credential of the scheme the tests use by default
+# (fakes/weather_api.py's DEFAULT_SCHEME): a name, not a credential.
 SECRET_VARIABLE = "WEATHER_API_KEY"  # pragma: allowlist secret
-{%- elif cookiecutter.weather_api_auth == "http_bearer" %}
-SECRET_VARIABLE = "WEATHER_API_TOKEN"  # pragma: allowlist secret
-{%- elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}
-SECRET_VARIABLE = "WEATHER_API_PASSWORD"  # pragma: allowlist secret
-{%- endif %}

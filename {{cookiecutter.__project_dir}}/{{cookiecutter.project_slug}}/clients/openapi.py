@@ -5,7 +5,8 @@
   generated from it.
 - Calls, and the credential with them, only go to one origin: the document's own, or an explicit
   base URL. Redirects are never followed; every call has a timeout.
-- The client is built once per process (per source and operations) and then reused.
+- The client is built once per process (per source and operations) and then reused; each run
+  gives it the credential the API's settings choose (credentials.py).
 - Errors never carry the credential: requests puts whole URLs (query-string keys included) in its
   error texts, so they are replaced by short ones.
 """
@@ -22,7 +23,10 @@ from typing import Any
 
 import requests
 from fastagency.api.openapi import OpenAPI
+from fastagency.api.openapi.security import BaseSecurityParameters
 
+from ..settings import APISettings
+from .credentials import APIClientError, credential_for, refuse_redirect
 from .openapi_document import (
     DocumentRefused,
     checked_base_url,
@@ -36,10 +40,6 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class APIClientError(RuntimeError):
-    """The API could not be used; the message is one line and never contains a credential."""
-
-
 @dataclass(frozen=True)
 class APISource:
     """Where an API's OpenAPI document is and how far to trust it; `name` prefixes the settings."""
@@ -49,6 +49,16 @@ class APISource:
     sha256: str | None = None
     base_url: str | None = None
     timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_settings(cls, api: APISettings) -> "APISource":
+        return cls(
+            name=api.prefix.rstrip("_"),
+            document_url=api.required("openapi_url"),
+            sha256=api.openapi_sha256,
+            base_url=api.api_base_url,
+            timeout_seconds=api.timeout_seconds,
+        )
 
     @property
     def url_setting(self) -> str:
@@ -81,8 +91,14 @@ class OpenAPIClient(OpenAPI):  # type: ignore[misc]
         request_kwargs["hooks"] = {"response": [refuse_redirect]}
         return url, params, request_kwargs
 
-    def apply_credential(self, credential: Any | None, operation_ids: Sequence[str]) -> None:
-        """Use `credential` for the operations, once sure the API accepts that scheme for them."""
+    def apply_credential(
+        self,
+        credential: BaseSecurityParameters | None,
+        operation_ids: Sequence[str],
+        chosen_by: str,
+    ) -> None:
+        """Use `credential` (`chosen_by` a setting) for the operations, once sure the API
+        accepts that scheme for them."""
         sent = credential.get_security_class().__name__ if credential else "no credential"
         for name in operation_ids:
             schemes = self._security.get(name, [])
@@ -90,25 +106,25 @@ class OpenAPIClient(OpenAPI):  # type: ignore[misc]
                 wanted = " or ".join(type(scheme).__name__ for scheme in schemes)
                 # fastagency's own mismatch error would print the credential itself.
                 raise APIClientError(
-                    f"{self._title} wants {wanted} for {name}, but this project sends {sent}"
+                    f"{self._title} wants {wanted} for {name}, but {chosen_by} sends {sent}"
                 )
         if credential:
             self.set_security_params(credential)
-
-
-def refuse_redirect(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-    """A requests response hook: a redirect is an error, so the credential never follows one."""
-    if response.is_redirect:
-        raise APIClientError(
-            f"the API answered HTTP {response.status_code}, a redirect, which is not followed: "
-            "the credential is only sent to the configured origin"
-        )
 
 
 # Code generation changes the working directory and is not thread-safe; one build at a time,
 # which also makes sure concurrent first uses build the client once.
 _build_lock = threading.Lock()
 _clients: dict[tuple[APISource, tuple[str, ...]], OpenAPIClient] = {}
+
+
+def create_client(api: APISettings, operation_ids: Sequence[str]) -> OpenAPIClient:
+    """The client for an API's operations, with the credential its settings choose."""
+    credential = credential_for(api)  # a missing credential stops us before any request
+    client = openapi_client(APISource.from_settings(api), operation_ids)
+    chosen_by = f"{api.variable('api_auth')}={api.required('api_auth').strip()}"
+    client.apply_credential(credential, operation_ids, chosen_by)
+    return client
 
 
 def openapi_client(source: APISource, operation_ids: Sequence[str]) -> OpenAPIClient:

@@ -5,8 +5,9 @@ Nothing is generated or imported here: the document is fetched, hashed, listed a
 
 from collections.abc import Sequence
 
+from ..settings import APISettings
+from .credentials import APIClientError
 from .openapi import (
-    APIClientError,
     APISource,
     checked_document,
     fetch_document,
@@ -16,8 +17,9 @@ from .openapi import (
 from .openapi_document import DocumentRefused, operations
 
 
-def review(source: APISource, operation_ids: Sequence[str]) -> tuple[bool, str]:
-    """Whether the client would accept the document, and the report to print."""
+def review(api: APISettings, operation_ids: Sequence[str]) -> tuple[bool, str]:
+    """Whether the client would accept the API's document, and the report to print."""
+    source = APISource.from_settings(api)
     document = fetch_document(source)
     digest = sha256_of(document)
     lines = [f"{source.url_setting}: {source.document_url}", f"SHA-256: {digest}"]
