@@ -51,6 +51,7 @@ def test_every_step_reaches_the_ui(fake_llm: LocalServer) -> None:
         "suggested_function_call",
         "function_call_execution",
         "text_message",
+        "text_message",  # the reason the chat ended
         "workflow_completed",
     ]
 
