@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from .fakes.llm import create_fake_llm
+from .fakes.llm import FakeLLM, create_fake_llm
 from .fakes.weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
 from .utils.environment import CONFIG_VARIABLES
 from .utils.loopback import LocalServer, refuse_non_loopback_connections, serve
@@ -23,10 +23,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 # The servers start once per session; each test gets them with their records cleared.
 @pytest.fixture(scope="session")
-def fake_llm_server() -> Iterator[LocalServer]:
+def fake_llm_server() -> Iterator[FakeLLM]:
     app = create_fake_llm()
     with serve(app) as url:
-        yield LocalServer(url, app)
+        yield FakeLLM(url, app)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +37,9 @@ def weather_api_server() -> Iterator[LocalServer]:
 
 
 @pytest.fixture
-def fake_llm(fake_llm_server: LocalServer) -> LocalServer:
-    fake_llm_server.state.requests.clear()
+def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
+    """The fake LLM (tests/fakes/llm.py): answers weather questions unless the test scripts it."""
+    fake_llm_server.reset()
     return fake_llm_server
 
 
@@ -52,7 +53,7 @@ def weather_api(weather_api_server: LocalServer) -> LocalServer:
 
 @pytest.fixture
 def configured(
-    monkeypatch: pytest.MonkeyPatch, fake_llm: LocalServer, weather_api: LocalServer
+    monkeypatch: pytest.MonkeyPatch, fake_llm: FakeLLM, weather_api: LocalServer
 ) -> None:
     """Environment pointing the project at the two local servers, with valid credentials."""
     monkeypatch.setenv("OPENAI_API_KEY", "test-llm-key")

@@ -3,8 +3,6 @@
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.workflows import wf
-
 from .fakes.recording_ui import RecordingUI
 from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE{% if scheme != "none" %}, REFUSAL{% endif %}
 {%- if scheme != "none" %}
@@ -12,15 +10,14 @@ from .utils.environment import SECRET_VARIABLE
 {%- endif %}
 from .utils.loopback import LocalServer
 from .utils.processes import PROJECT_ROOT, run_python
+from .utils.workflows import run_workflow
 
 MAIN_MODULE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}" / "main.py"
 QUESTION = "What is the weather in Paris?"
 
 
 def run_weather(question: str = QUESTION) -> tuple[str, RecordingUI]:
-    ui = RecordingUI()
-    result = wf.run("weather", ui.create_workflow_ui("test-workflow"), question=question)
-    return result, ui
+    return run_workflow("weather", question=question)
 
 
 @pytest.mark.usefixtures("configured")
