@@ -1,16 +1,50 @@
 """Loopback fixtures: a fake LLM and a local weather API, and a guard against the internet."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .fakes.llm import FakeLLM, create_fake_llm
+from .fakes.llm_cassette import (
+    Provider,
+    cassette_llm,
+    cassette_path,
+    secrets_in_environment,
+)
 from .fakes.weather_api import {% if cookiecutter.weather_api_auth.startswith("api_key") or cookiecutter.weather_api_auth == "http_bearer" %}VALID_CREDENTIAL, {% elif cookiecutter.weather_api_auth in ["http_basic", "oauth2_password"] %}VALID_PASSWORD, VALID_USERNAME, {% endif %}create_fake_weather_api
 from .utils.environment import CONFIG_VARIABLES
 from .utils.loopback import LocalServer, refuse_non_loopback_connections, serve
 
-refuse_non_loopback_connections()
+# The provider --record-llm records from (absent: the tests replay cassettes, offline).
+RECORD_FROM = pytest.StashKey[Provider]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-llm",
+        action="store_true",
+        help="record the cassettes of tests that use llm_cassette from the real LLM provider "
+        "(OPENAI_API_KEY and OPENAI_BASE_URL from .env or the environment); needs the internet",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--record-llm"):
+        refuse_non_loopback_connections()
+        return
+    # Imported only to record: the project's package, imported while pytest loads this file,
+    # would lose the warning filters its __init__.py sets.
+    from {{ cookiecutter.project_slug }}.settings import MissingSettingError, Settings, required
+
+    settings = Settings()  # the provider the project is configured for, in .env or the shell
+    try:
+        api_key = required(settings.openai_api_key, "OPENAI_API_KEY")
+    except MissingSettingError as error:
+        raise pytest.UsageError(f"--record-llm: {error}") from None
+    base_url = settings.openai_base_url or "https://api.openai.com/v1"
+    config.stash[RECORD_FROM] = Provider(base_url, api_key)
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +101,19 @@ def configured(
     monkeypatch.setenv("WEATHER_API_USERNAME", VALID_USERNAME)
     monkeypatch.setenv("WEATHER_API_PASSWORD", VALID_PASSWORD)
 {%- endif %}
+
+
+@pytest.fixture
+def llm_cassette(
+    request: pytest.FixtureRequest, configured: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """The project's LLM replayed from this test's cassette (tests/fakes/llm_cassette.py), offline;
+    with --record-llm, the real provider, recorded into it. Yields the cassette's path."""
+    path = cassette_path(request.path, request.node.name)
+    record_from = request.config.stash.get(RECORD_FROM, None)
+    with cassette_llm(path, secrets_in_environment(), record_from) as url:
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        yield path
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
