@@ -11,7 +11,8 @@
 
 Each request takes the next turn of the script; one after the last turn gets HTTP 400 saying
 so, and the workflow fails with that message. Without a script the server answers weather
-questions (`weather_turn`), as the project's own tests and the service's end-to-end test expect.
+questions (`weather_turn`), as the project's own tests and the service's end-to-end test expect,
+and echoes what an agent without tools says.
 """
 
 import itertools
@@ -61,12 +62,13 @@ def calls(*requested: tuple[str, dict[str, Any]]) -> Turn:
 
 
 def weather_turn(body: dict[str, Any]) -> Turn:
-    """The default answer: the forecast tool for the city in the question, then its result."""
+    """The default answer: the forecast tool for the city in the question, then its result;
+    to an agent without tools, the message it sent, echoed."""
     last = body["messages"][-1]
     if last["role"] == "tool":
         return say(f"Here is what the weather API returned: {last['content']}")
     if not (body.get("tools") and last["role"] == "user"):
-        return say("I only answer weather questions.")
+        return say(f"You said: {last['content']}")
     question = str(last["content"])
     wanted = "hourly" if "hourly" in question.lower() else "daily"
     names = [tool["function"]["name"] for tool in body["tools"]]
