@@ -81,16 +81,18 @@ def test_a_cassette_holds_no_key_or_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, provider: FakeLLM
 ) -> None:
     # The worst case: a question carrying a token, and a model repeating every secret it knows.
-    token = "eyJhbGciOiJIUzI1NiJ9.e30.signature"  # pragma: allowlist secret
-    secrets = [*secrets_in_environment(), PROVIDER_KEY, token]
-    provider.script(call("get_daily_weather_daily_get", city="Paris"), say(" ".join(secrets)))
+    access_token = "opaque-access-token-0123456789"  # pragma: allowlist secret
+    web_token = "eyJhbGciOiJIUzI1NiJ9.e30.signature"  # pragma: allowlist secret
+    known = [*secrets_in_environment(), PROVIDER_KEY, web_token]
+    provider.script(call("get_daily_weather_daily_get", city="Paris"), say(" ".join(known)))
     cassette = tmp_path / "weather.json"
 
-    record(cassette, f"{provider.url}/v1", monkeypatch, f"{QUESTION} Authorization: Bearer {token}")
+    question = f"{QUESTION} Authorization: Bearer {access_token}"
+    record(cassette, f"{provider.url}/v1", monkeypatch, question)
 
     text = cassette.read_text()
-    assert "test-llm-key" in secrets
-    assert [secret for secret in secrets if secret in text] == []
+    assert "test-llm-key" in known
+    assert [secret for secret in [*known, access_token] if secret in text] == []
     assert "<scrubbed>" in text
 
 

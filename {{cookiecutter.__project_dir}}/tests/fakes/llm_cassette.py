@@ -3,8 +3,8 @@
 A cassette is a JSON file: the chat-completions requests the agents made, in order, each with
 the provider's answer. Only JSON bodies are kept (no headers, so no `Authorization`), and every
 secret is replaced by "<scrubbed>": the values passed as `secrets`, bearer tokens, and anything
-shaped like an OpenAI key or a JSON Web Token. On replay each request must equal the recorded one; one that does
-not is answered with HTTP 400, and the replay fails with a diff of the two.
+shaped like an OpenAI key or a JSON Web Token. On replay each request must equal the recorded
+one; one that does not is answered with HTTP 400, and the replay fails with a diff of the two.
 """
 
 import difflib
@@ -25,7 +25,8 @@ from ..utils.loopback import serve
 
 SCRUBBED = "<scrubbed>"
 SECRET_PATTERNS = [
-    re.compile(r"Bearer\s+[\w.~+/=-]+", re.IGNORECASE),
+    # Long enough not to take prose ("bearer authentication") for a token.
+    re.compile(r"Bearer\s+[\w.~+/=-]{16,}", re.IGNORECASE),
     re.compile(r"\bsk-[\w-]{8,}"),  # OpenAI keys
     re.compile(r"\beyJ[\w-]+\.[\w-]*\.[\w-]*"),  # JSON Web Tokens, such as the service's
 ]
