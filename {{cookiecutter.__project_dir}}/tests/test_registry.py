@@ -5,8 +5,9 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.registry import WORKFLOW_ROLES, wf, workflow
+from {{ cookiecutter.project_slug }}.registry import workflow
 from {{ cookiecutter.project_slug }}.settings import MissingSettingError
+from {{ cookiecutter.project_slug }}.workflows import WORKFLOW_ROLES, wf
 
 from .fakes.recording_ui import RecordingUI
 from .utils.workflows import unregister
@@ -26,6 +27,16 @@ def test_a_workflow_declared_without_roles_is_for_admins_only(scratch: str) -> N
 
     assert WORKFLOW_ROLES[scratch] == ("admin",)
     assert wf.get_description(scratch) == "A workflow nobody thought about"
+
+
+def test_a_second_workflow_under_a_name_in_use_is_refused() -> None:
+    def weather_again(ui: Any, params: dict[str, Any]) -> str:
+        return "not the weather workflow"
+
+    with pytest.raises(ValueError, match="'weather' already exists"):
+        workflow(name="weather", description="A copy")(weather_again)
+
+    assert wf.get_description("weather") == "Ask about the weather in a city"
 
 
 def test_a_setup_error_stops_any_workflow_with_one_line(scratch: str) -> None:

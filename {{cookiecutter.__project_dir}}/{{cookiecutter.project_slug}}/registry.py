@@ -58,7 +58,8 @@ def workflow(
                 return outcome
             return forward_events(ui, outcome)
 
-        wf.register(name=name, description=description)(run)
+        # A second workflow under a name in use would silently replace the first.
+        wf.register(name=name, description=description, fail_on_redefintion=True)(run)
         WORKFLOW_ROLES[name] = tuple(roles)
         return function
 
