@@ -31,7 +31,6 @@ OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
-    "tests/utils/workflows.py": lambda answers: answers["service"] == "fastapi_oauth2",
     # Proprietary code ships no license: all rights reserved.
     "LICENSE": lambda answers: answers["license"] != "Proprietary",
 }

@@ -2,22 +2,19 @@
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.workflows import wf
-
 from .fakes.recording_ui import RecordingUI
 from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE, REFUSAL
 from .utils.environment import SECRET_VARIABLE
 from .utils.loopback import LocalServer
 from .utils.processes import PROJECT_ROOT, run_python
+from .utils.workflows import run_workflow
 
 MAIN_MODULE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}" / "main.py"
 QUESTION = "What is the weather in Paris?"
 
 
 def run_weather(question: str = QUESTION) -> tuple[str, RecordingUI]:
-    ui = RecordingUI()
-    result = wf.run("weather", ui.create_workflow_ui("test-workflow"), question=question)
-    return result, ui
+    return run_workflow("weather", question=question)
 
 
 @pytest.mark.usefixtures("configured")
@@ -48,6 +45,7 @@ def test_every_step_reaches_the_ui(fake_llm: LocalServer) -> None:
         "suggested_function_call",
         "function_call_execution",
         "text_message",
+        "text_message",  # the reason the chat ended
         "workflow_completed",
     ]
 

@@ -6,10 +6,8 @@ from fastagency import UI, FastAgency
 from fastagency.base import ProviderProtocol
 from fastagency.ui.console import ConsoleUI
 
+from {{ cookiecutter.project_slug }}.registry import NOT_STARTED
 from {{ cookiecutter.project_slug }}.workflows import wf
-
-# How a workflow reports that it could not start (a missing setting, an unreachable API document).
-NOT_STARTED = "Not started: "
 
 
 class ExitWhenNotStarted:

@@ -1,23 +1,17 @@
-"""The AG2 workflows this project serves."""
+"""The AG2 workflows this project serves: one function each, declared with `@workflow`."""
 
 from typing import Any
 
 from autogen import ConversableAgent, LLMConfig, UserProxyAgent
+from autogen.io.run_response import RunResponseProtocol
 from fastagency import UI
-from fastagency.runtimes.ag2 import Workflow
 
-from .events import forward_events
-from .settings import MissingSettingError, Settings, required
-from .weather import WEATHER_FUNCTIONS, WeatherAPIError, create_weather_api
+from .registry import WORKFLOW_ROLES, wf, workflow
+from .settings import Settings, required
+from .weather import WEATHER_FUNCTIONS, create_weather_api
 
-wf = Workflow()
-{%- if cookiecutter.service == "fastapi_oauth2" %}
-
-# Which roles may run each workflow over the web service (a workflow not listed: nobody).
-WORKFLOW_ROLES: dict[str, tuple[str, ...]] = {
-    "weather": ("admin", "user"),
-}
-{%- endif %}
+# What the console (main.py) and the service import from here.
+__all__ = ["WORKFLOW_ROLES", "wf"]
 
 # Upper bound on question/tool-call rounds, so a confused model cannot loop (and spend) forever.
 MAX_TURNS = 5
@@ -40,16 +34,11 @@ def llm_config(settings: Settings) -> LLMConfig:
     return LLMConfig(config)
 
 
-@wf.register(name="weather", description="Ask about the weather in a city")
-def weather_workflow(ui: UI, params: dict[str, Any]) -> str:
+@workflow(name="weather", description="Ask about the weather in a city", roles=("admin", "user"))
+def weather(ui: UI, params: dict[str, Any]) -> RunResponseProtocol:
     settings = Settings()
-    try:
-        config = llm_config(settings)
-        weather_api = create_weather_api()
-    except (MissingSettingError, WeatherAPIError) as error:
-        # A setup problem, not a bug: one line for the user instead of a traceback.
-        ui.error(sender="Workflow", recipient="User", short=str(error))
-        return f"Not started: {error}"
+    config = llm_config(settings)
+    weather_api = create_weather_api()
 
     question = params.get("question") or ui.text_input(
         sender="Workflow",
@@ -77,10 +66,9 @@ def weather_workflow(ui: UI, params: dict[str, Any]) -> str:
         functions=WEATHER_FUNCTIONS,
     )
 
-    response = user_agent.run(
+    return user_agent.run(
         weather_agent,
         message=question,
         summary_method="last_msg",
         max_turns=MAX_TURNS,
     )
-    return forward_events(ui, response)

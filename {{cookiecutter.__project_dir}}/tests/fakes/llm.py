@@ -1,57 +1,134 @@
-"""A stand-in for an OpenAI-compatible chat-completions server.
+"""A stand-in for an OpenAI-compatible chat-completions server that a test scripts turn by turn.
 
-It asks for the forecast tool on a weather question, then answers with what the tool returned,
-and records every request so tests can check what the agents sent.
+    def test_the_agent_can_be_told_what_to_call(configured: None, fake_llm: FakeLLM) -> None:
+        fake_llm.script(
+            call("get_hourly_weather_hourly_get", city="Oslo"),  # the model asks for a tool
+            say("Rain in Oslo."),  # then answers
+        )
+        ...  # run the workflow
+        first, second = fake_llm.requests  # every request, headers and JSON body
+        assert second["body"]["messages"][-1]["role"] == "tool"
+
+Each request takes the next turn of the script; one after the last turn gets HTTP 400 saying
+so, and the workflow fails with that message. Without a script the server answers weather
+questions (`weather_turn`), as the project's own tests and the service's end-to-end test expect,
+and echoes what an agent without tools says.
 """
 
+import itertools
 import json
 import re
 import time
-from typing import Any
+from collections import deque
+from typing import Any, TypedDict
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..utils.loopback import LocalServer
+
+# An assistant message as the chat-completions API returns it.
+Turn = dict[str, Any]
+
+_call_ids = itertools.count(1)
 
 
-def _completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
+class ReceivedRequest(TypedDict):
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+def say(text: str) -> Turn:
+    """A turn in which the model answers with `text`."""
+    return {"role": "assistant", "content": text}
+
+
+def call(function: str, /, **arguments: Any) -> Turn:
+    """A turn in which the model asks for one tool call: `function(**arguments)`."""
+    return calls((function, arguments))
+
+
+def calls(*requested: tuple[str, dict[str, Any]]) -> Turn:
+    """A turn with several tool calls at once: `calls(("fn", {"city": "Oslo"}), ...)`."""
+    tool_calls = [
+        {
+            "id": f"call_{next(_call_ids)}",
+            "type": "function",
+            "function": {"name": function, "arguments": json.dumps(arguments)},
+        }
+        for function, arguments in requested
+    ]
+    return {"role": "assistant", "content": None, "tool_calls": tool_calls}
+
+
+def weather_turn(body: dict[str, Any]) -> Turn:
+    """The default answer: the forecast tool for the city in the question, then its result;
+    to an agent without tools, the message it sent, echoed."""
+    last = body["messages"][-1]
+    if last["role"] == "tool":
+        return say(f"Here is what the weather API returned: {last['content']}")
+    if not (body.get("tools") and last["role"] == "user"):
+        return say(f"You said: {last['content']}")
+    question = str(last["content"])
+    wanted = "hourly" if "hourly" in question.lower() else "daily"
+    names = [tool["function"]["name"] for tool in body["tools"]]
+    match = re.search(r"\bin ([A-Z][\w-]*)", question)
+    city = match.group(1) if match else "Zagreb"
+    return call(next(name for name in names if wanted in name), city=city)
+
+
+def completion(message: Turn) -> dict[str, Any]:
+    """A chat-completions response carrying `message`."""
     return {
         "id": f"chatcmpl-{time.monotonic_ns()}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": "fake-model",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+            }
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
 
-def _tool_call(body: dict[str, Any], question: str) -> dict[str, Any]:
-    wanted = "hourly" if "hourly" in question.lower() else "daily"
-    names = [tool["function"]["name"] for tool in body.get("tools", [])]
-    name = next(name for name in names if wanted in name)
-    match = re.search(r"\bin ([A-Z][\w-]*)", question)
-    city = match.group(1) if match else "Zagreb"
-    call = {
-        "id": f"call_{time.monotonic_ns()}",
-        "type": "function",
-        "function": {"name": name, "arguments": json.dumps({"city": city})},
-    }
-    return _completion({"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls")
-
-
 def create_fake_llm() -> FastAPI:
+    """The server, answering weather questions until a test gives it a script."""
     app = FastAPI()
     app.state.requests = []
+    app.state.script = None  # a deque of turns while scripted
 
     @app.post("/v1/chat/completions")
-    async def chat_completions(request: Request) -> dict[str, Any]:
+    async def chat_completions(request: Request) -> JSONResponse:
         body = await request.json()
-        app.state.requests.append({"headers": dict(request.headers), "body": body})
-        last = body["messages"][-1]
-        if last["role"] == "tool":
-            answer = f"Here is what the weather API returned: {last['content']}"
-            return _completion({"role": "assistant", "content": answer}, "stop")
-        if body.get("tools") and last["role"] == "user":
-            return _tool_call(body, str(last["content"]))
-        refusal = "I only answer weather questions."
-        return _completion({"role": "assistant", "content": refusal}, "stop")
+        app.state.requests.append(ReceivedRequest(headers=dict(request.headers), body=body))
+        script: deque[Turn] | None = app.state.script
+        if script is None:
+            return JSONResponse(completion(weather_turn(body)))
+        if not script:
+            number = len(app.state.requests)
+            message = f"the fake LLM's script has no turn left for request {number}"
+            return JSONResponse({"error": {"message": message, "type": "script"}}, 400)
+        return JSONResponse(completion(script.popleft()))
 
     return app
+
+
+class FakeLLM(LocalServer):
+    """The fake server as a test holds it: script its turns, read what it received."""
+
+    def script(self, *turns: Turn) -> None:
+        """Answer the next requests with these turns, in order (and nothing after them)."""
+        self.state.script = deque(turns)
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        return list(self.state.requests)
+
+    def reset(self) -> None:
+        """Back to the weather answers, with no requests recorded."""
+        self.state.requests.clear()
+        self.state.script = None

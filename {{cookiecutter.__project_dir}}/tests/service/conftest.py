@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.project_slug }} import workflows
+from {{ cookiecutter.project_slug }}.registry import WorkflowFunction, workflow
 from {{ cookiecutter.project_slug }}.service.accounts import create_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.db import open_database
@@ -19,7 +19,7 @@ from {{ cookiecutter.project_slug }}.service.schema import upgrade
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser
-from ..utils.workflows import AddWorkflow, WorkflowFunction
+from ..utils.workflows import AddWorkflow, unregister
 
 
 @pytest.fixture(scope="session")
@@ -74,15 +74,14 @@ def make_user(db: Session, settings: Settings) -> MakeUser:
 
 
 @pytest.fixture
-def add_workflow(monkeypatch: pytest.MonkeyPatch) -> Iterator[AddWorkflow]:
+def add_workflow() -> Iterator[AddWorkflow]:
     """Register workflows for one test (before its app is created); removed after it."""
     added: list[str] = []
 
     def add(name: str, function: WorkflowFunction, roles: tuple[str, ...]) -> None:
-        workflows.wf.register(name=name, description=name)(function)
-        monkeypatch.setitem(workflows.WORKFLOW_ROLES, name, roles)
+        workflow(name=name, description=name, roles=roles)(function)
         added.append(name)
 
     yield add
     for name in added:
-        workflows.wf._workflows.pop(name)  # Workflow has no public way to unregister
+        unregister(name)
