@@ -170,7 +170,9 @@ def create_accounts(project: Project, database_url: str, names: list[str]) -> No
     users = project.module("service.accounts")
     # The default rule, not Settings(): that would read whatever .env is in the current folder.
     min_length = project.module("settings").Settings.model_fields["password_min_length"].default
-    with Session(project.module("service.db").create_database(database_url)) as session:
+    engine = project.module("service.db").open_database(database_url)
+    project.module("service.schema").upgrade(engine)
+    with Session(engine) as session:
         for name in names:
             users.create_user(session, name, PASSWORD, role="user", min_length=min_length)
 

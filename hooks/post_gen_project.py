@@ -294,6 +294,7 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
     ]
     if answers["service"] == "fastapi_oauth2":
         lines += [
+            f"  .venv/bin/{slug} db upgrade",
             f"  .venv/bin/{slug} users create <name> --role admin",
             f"  .venv/bin/uvicorn --factory {slug}.service.app:create_app --port 8000",
         ]

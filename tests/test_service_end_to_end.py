@@ -46,11 +46,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def create_user(project: Path, env: dict[str, str], username: str) -> None:
+    """The README's first steps: the database's schema, then an account."""
+    console_script = str(project / ".venv" / "bin" / DEFAULT_SLUG)
+    upgraded = run([console_script, "db", "upgrade"], project, env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
     created = run(
-        [str(project / ".venv" / "bin" / DEFAULT_SLUG), "users", "create", username],
-        project,
-        env=env,
-        input=f"{PASSWORD}\n",
+        [console_script, "users", "create", username], project, env=env, input=f"{PASSWORD}\n"
     )
     assert created.returncode == 0, created.stderr
 

@@ -43,8 +43,7 @@ else
 fi
 {%- if cookiecutter.service == "fastapi_oauth2" %}
 
-# Listing the users creates the database and its tables.
-.venv/bin/{{ cookiecutter.project_slug }} users list >/dev/null
+.venv/bin/{{ cookiecutter.project_slug }} db upgrade
 echo "Database ready. Create the first user with:"
 echo "  .venv/bin/{{ cookiecutter.project_slug }} users create <name> --role admin"
 echo "Then serve: .venv/bin/uvicorn --factory {{ cookiecutter.project_slug }}.service.app:create_app --port 8000"

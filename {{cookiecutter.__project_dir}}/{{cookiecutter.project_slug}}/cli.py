@@ -4,7 +4,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 {% if cookiecutter.service == "fastapi_oauth2" %}
-from .service.commands import add_user_commands
+from .service.commands import add_service_commands
 {%- endif %}
 from .settings import Settings
 from .weather import WeatherAPIError, review_weather_document
@@ -18,7 +18,7 @@ def parser() -> argparse.ArgumentParser:
         help="check the weather API's OpenAPI document; print its SHA-256 and operations to pin it",
     ).set_defaults(run=review_openapi_document)
 {%- if cookiecutter.service == "fastapi_oauth2" %}
-    add_user_commands(groups)
+    add_service_commands(groups)
 {%- endif %}
     return root
 

@@ -1,5 +1,6 @@
 """Service fixtures: the real app on a real SQLite file, real password hashing, real JWTs."""
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,21 +13,35 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.project_slug }} import workflows
 from {{ cookiecutter.project_slug }}.service.accounts import create_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.db import open_database
 from {{ cookiecutter.project_slug }}.service.models import User
+from {{ cookiecutter.project_slug }}.service.schema import upgrade
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser
 from ..utils.workflows import AddWorkflow, WorkflowFunction
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file brought to the latest schema by the migrations, once; tests get copies."""
+    path = tmp_path_factory.mktemp("schema") / "users.db"
+    engine = open_database(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, migrated_database: Path) -> Settings:
+    database = tmp_path / "users.db"
+    shutil.copy(migrated_database, database)
     # The autouse clean_environment fixture runs in an empty folder: no .env is read.
     return Settings(
         environment="production",
         enable_docs=True,
         jwt_secret_key=SecretStr(SIGNING_KEY),
-        database_url=f"sqlite:///{tmp_path / 'users.db'}",
+        database_url=f"sqlite:///{database}",
         login_max_failures=3,
     )
 

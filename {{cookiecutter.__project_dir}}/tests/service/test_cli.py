@@ -15,7 +15,13 @@ from {{ cookiecutter.project_slug }}.cli import main
 from {{ cookiecutter.project_slug }}.service.accounts import get_user
 from {{ cookiecutter.project_slug }}.service.auth.passwords import verify_password
 
-from ..utils.accounts import PASSWORD, bearer, create_user_from_shell, sign_in
+from ..utils.accounts import (
+    PASSWORD,
+    bearer,
+    create_user_from_shell,
+    sign_in,
+    upgrade_database_from_shell,
+)
 
 UsersCLI = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -26,6 +32,7 @@ def run(
 ) -> UsersCLI:
     """The CLI in this process (fast); standard input is a pipe, as in a script."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'users.db'}")
+    assert main(["db", "upgrade"]) == 0
 
     def run_cli(*arguments: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO("" if password is None else f"{password}\n"))
@@ -40,9 +47,9 @@ def run(
 
 
 def test_console_script_reads_the_password_from_standard_input(tmp_path: Path) -> None:
-    created = create_user_from_shell(
-        "erin", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}"}
-    )
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'users.db'}"}
+    upgrade_database_from_shell(env)
+    created = create_user_from_shell("erin", env)
 
     assert created.returncode == 0, created.stderr
     assert created.stdout.strip() == "created erin (user)"

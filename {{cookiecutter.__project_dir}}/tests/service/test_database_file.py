@@ -10,7 +10,7 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..utils.accounts import create_user_from_shell
+from ..utils.accounts import create_user_from_shell, upgrade_database_from_shell
 from ..utils.processes import PROJECT_ROOT
 
 
@@ -31,6 +31,7 @@ def test_console_script_creates_the_default_database_readable_by_its_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)  # the default; tmp_path is the working dir
+    upgrade_database_from_shell()
     created = create_user_from_shell("erin")
 
     assert created.returncode == 0, created.stderr

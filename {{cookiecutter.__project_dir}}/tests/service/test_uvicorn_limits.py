@@ -50,16 +50,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def readme_production_command(port: int) -> list[str]:
-    """The README's "Run in production" command, on another port, as this Python's uvicorn."""
+def readme_production_commands(port: int) -> tuple[list[str], list[str]]:
+    """The README's "Run in production" commands (the schema upgrade, then uvicorn on another
+    port), as this Python runs them."""
     readme = (PROJECT_ROOT / "README.md").read_text()
-    section = readme.split("### Run in production", 1)[1]
-    block = section.split("```console\n", 1)[1].split("```", 1)[0]
-    words = shlex.split(block.replace("\\\n", " "))
-    assert words[:2] == ["ENVIRONMENT=production", "uvicorn"], block
+    section = readme.split("### Run in production", 1)[1].split("\n## ", 1)[0]
+    upgrade, serve = [block.split("```", 1)[0] for block in section.split("```console\n")[1:3]]
+    assert shlex.split(upgrade) == ["{{ cookiecutter.project_slug }}", "db", "upgrade"], upgrade
+    words = shlex.split(serve.replace("\\\n", " "))
+    assert words[:2] == ["ENVIRONMENT=production", "uvicorn"], serve
     arguments = words[2:]
     arguments[arguments.index("--port") + 1] = str(port)
-    return [sys.executable, "-m", "uvicorn", *arguments]
+    return (
+        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.cli", "db", "upgrade"],
+        [sys.executable, "-m", "uvicorn", *arguments],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +80,11 @@ def uvicorn_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Uvicor
         "DATABASE_URL": f"sqlite:///{folder / 'users.db'}",
     }
     log = folder / "uvicorn.log"
+    upgrade, serve = readme_production_commands(port)
+    subprocess.run(upgrade, cwd=folder, env=env, check=True, capture_output=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            readme_production_command(port),
+            serve,
             cwd=folder,
             env=env,
             stdout=output,

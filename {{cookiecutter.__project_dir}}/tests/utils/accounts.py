@@ -26,6 +26,12 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def upgrade_database_from_shell(env: dict[str, str] | None = None) -> None:
+    """`{{ cookiecutter.project_slug }} db upgrade` in a new process: the schema a new database needs."""
+    upgraded = run_python("-m", "{{ cookiecutter.project_slug }}.cli", "db", "upgrade", stdin="", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+
+
 def create_user_from_shell(
     username: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

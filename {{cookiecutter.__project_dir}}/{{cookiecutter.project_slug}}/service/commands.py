@@ -1,4 +1,5 @@
-"""`{{ cookiecutter.project_slug }} users ...`: manage the service's accounts from a shell.
+"""`{{ cookiecutter.project_slug }} users ...` and `db ...`: the service's accounts and database
+schema, from a shell.
 
 Passwords are read from a prompt, or from standard input when it is not a terminal; never from
 the command line, where other users of the machine could read them.
@@ -20,12 +21,22 @@ from .accounts import (
 )
 from .auth.passwords import PasswordRejected, read_password
 from .auth.sessions import delete_user
-from .db import create_database
+from .db import open_database
 from .models import ROLES, User
+from .schema import SchemaError, check_schema, new_revision, upgrade
 
 
-def add_user_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add `users ...` to the project's console command (see the package's cli.py)."""
+def add_service_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add `users ...` and `db ...` to the project's console command (see the package's cli.py)."""
+    database = groups.add_parser("db", help="manage the database schema (Alembic migrations)")
+    database.set_defaults(run=run_database_command)
+    database_commands = database.add_subparsers(dest="command", required=True)
+    database_commands.add_parser("upgrade", help="bring the database to the latest schema")
+    revision = database_commands.add_parser(
+        "revision", help="write a migration for what models.py adds or changes"
+    )
+    revision.add_argument("-m", "--message", required=True, help="what the migration does")
+
     users = groups.add_parser("users", help="manage service accounts")
     users.set_defaults(run=run_user_command)
     commands = users.add_subparsers(dest="command", required=True)
@@ -71,17 +82,36 @@ def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
     if arguments.command == "set-role":
         set_role(db, user, arguments.role)
         return f"{user.username} is now {arguments.role}"
-    set_password(db, user, read_password(), min_length=min_length)
-    return f"password of {user.username} reset; its sessions have ended"
+    if arguments.command == "reset-password":
+        set_password(db, user, read_password(), min_length=min_length)
+        return f"password of {user.username} reset; its sessions have ended"
+    raise AssertionError(f"unknown command {arguments.command!r}")  # argparse allows no other
 
 
 def run_user_command(arguments: argparse.Namespace) -> int:
     """Carry out one `users ...` command against the configured database; the exit status."""
     settings = Settings()
-    with Session(create_database(settings.database_url)) as db:
+    engine = open_database(settings.database_url)
+    with Session(engine) as db:
         try:
+            check_schema(engine)
             print(run(arguments, db, settings))
-        except (UserError, PasswordRejected) as refusal:
+        except (UserError, PasswordRejected, SchemaError) as refusal:
             print(f"error: {refusal}", file=sys.stderr)
             return 1
+    return 0
+
+
+def run_database_command(arguments: argparse.Namespace) -> int:
+    """Carry out one `db ...` command against the configured database; the exit status."""
+    engine = open_database(Settings().database_url)
+    try:
+        if arguments.command == "upgrade":
+            upgrade(engine)
+            print("the database schema is up to date")
+        else:
+            print(f"wrote {new_revision(engine, arguments.message)}: read it, then run db upgrade")
+    except SchemaError as refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
     return 0

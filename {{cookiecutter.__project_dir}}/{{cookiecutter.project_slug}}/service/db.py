@@ -8,8 +8,6 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
-from .models import Base
-
 
 def sqlite_file(database_url: str) -> Path | None:
     """The file an SQLite URL names; None for other databases and in-memory SQLite."""
@@ -27,15 +25,13 @@ def create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def create_database(database_url: str) -> Engine:
-    """Connect, and create the tables that do not exist yet."""
+def open_database(database_url: str) -> Engine:
+    """Connect (creating an SQLite file owner-only); the tables come from schema.py's migrations."""
     path = sqlite_file(database_url)
     if path is not None:
         create_private_file(path)
     connect_args = {"check_same_thread": False} if database_url.startswith("sqlite") else {}
-    engine = create_engine(database_url, connect_args=connect_args)
-    Base.metadata.create_all(engine)
-    return engine
+    return create_engine(database_url, connect_args=connect_args)
 
 
 def sessions(engine: Engine) -> Iterator[Session]:
