@@ -65,7 +65,8 @@ def instruction(dockerfile: str, name: str) -> str:
 
 def readme_production_command(project: Path) -> list[str]:
     """The README's "Run in production" uvicorn command, as words."""
-    section = (project / "README.md").read_text().split("### Run in production", 1)[1]
+    readme = (project / "README.md").read_text()
+    section = readme.split("### Run in production", 1)[1].split("\n## ", 1)[0]
     blocks = [block.split("```", 1)[0] for block in section.split("```console\n")[1:]]
     serve = next(block for block in blocks if "uvicorn" in block)
     return shlex.split(serve.replace("\\\n", " "))
