@@ -8,6 +8,8 @@ LLM and weather API serve on the host's loopback, which the containers that run 
 (host network). Without podman these tests are skipped, all but the first.
 """
 
+import fcntl
+import hashlib
 import itertools
 import json
 import os
@@ -25,7 +27,7 @@ import httpx
 import pytest
 
 from .conftest import Render
-from .helpers import DEFAULT_SLUG, run, tool
+from .helpers import DEFAULT_SLUG, TEMPLATE_DIR, run, tool
 from .service_helpers import (
     FORECAST_DATE,
     PASSWORD,
@@ -43,8 +45,6 @@ BASE_IMAGE = os.environ.get("CONTAINER_BASE_IMAGE")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 IMAGE_USER = "10001:10001"  # the Dockerfile's USER
 START_SECONDS = 60
-# One worker builds the image and runs every test that uses it.
-pytestmark = pytest.mark.xdist_group("container")
 
 
 def podman(*arguments: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -53,7 +53,7 @@ def podman(*arguments: str, **kwargs: object) -> subprocess.CompletedProcess[str
 
 
 def unique_name() -> str:
-    """A name no other test run on this machine uses, for images, volumes and containers."""
+    """A name no other test on this machine uses, for volumes and containers."""
     return f"template-test-{uuid.uuid4().hex[:12]}"
 
 
@@ -98,25 +98,56 @@ def test_image_serves_with_the_readme_production_command_on_its_own_network_inte
 
 
 @pytest.fixture(scope="session")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The default project, generated and installed, and its image: made once per test run by
+    the first pytest-xdist worker that asks, under a lock; the others wait and reuse them."""
     if PODMAN is None:
         pytest.skip("podman is not installed: apt-get install podman (.ci/run does)")
-    return generate_installed_project(tmp_path_factory.mktemp("container"))
+    run_folder = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run_folder = run_folder.parent  # the workers' folders are in the run's
+    shared = run_folder / "container"
+    shared.mkdir(exist_ok=True)
+    record = shared / "built.json"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            try:
+                project = generate_installed_project(shared)
+                outcome = {"project": str(project), "image": build(project)}
+            except AssertionError as failure:  # told to every worker, not tried again by each
+                outcome = {"failure": str(failure)}
+            record.write_text(json.dumps(outcome))
+    outcome = json.loads(record.read_text())
+    if "failure" in outcome:
+        pytest.fail(outcome["failure"], pytrace=False)
+    return dict(outcome)
+
+
+def build(project: Path) -> str:
+    """The project's image, built as its README says (podman keeps HEALTHCHECK in docker
+    format); its tag. One tag per template checkout, not per run: an unchanged project's build
+    is all cached layers, the same image, and nothing piles up."""
+    checkout = hashlib.sha256(str(TEMPLATE_DIR).encode()).hexdigest()[:12]
+    tag = f"localhost/{DEFAULT_SLUG}-template-test:{checkout}"
+    command = [str(PODMAN), "build", "--format", "docker", "-t", tag, "-f", "docker/Dockerfile"]
+    if BASE_IMAGE:
+        command += ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
+    if HOST_CA_BUNDLE.is_file():
+        command += ["--volume", f"{HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"]
+    built = run([*command, "."], project, timeout=900)
+    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
+    return tag
 
 
 @pytest.fixture(scope="session")
-def image(project: Path) -> Iterator[str]:
-    """The project's image, built as its README says (podman keeps HEALTHCHECK in docker format)."""
-    tag = f"localhost/{unique_name()}:latest"
-    build = [str(PODMAN), "build", "--format", "docker", "-t", tag, "-f", "docker/Dockerfile"]
-    if BASE_IMAGE:
-        build += ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
-    if HOST_CA_BUNDLE.is_file():
-        build += ["--volume", f"{HOST_CA_BUNDLE}:{HOST_CA_BUNDLE}:ro"]
-    built = run([*build, "."], project, timeout=900)
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
-    yield tag
-    podman("rmi", "--force", tag)
+def project(built: dict[str, str]) -> Path:
+    return Path(built["project"])
+
+
+@pytest.fixture(scope="session")
+def image(built: dict[str, str]) -> str:
+    return built["image"]
 
 
 @pytest.fixture(scope="session")
