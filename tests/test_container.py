@@ -182,6 +182,13 @@ def container(image: str, *options: str, env: dict[str, str]) -> Iterator[str]:
         podman("rm", "--force", "--time", "2", container_id)
 
 
+def create_user_inside(container_name: str, username: str) -> None:
+    """An account made by the project's console script in the container, as the README says."""
+    command = [DEFAULT_SLUG, "users", "create", username]
+    created = podman("exec", "--interactive", container_name, *command, input=f"{PASSWORD}\n")
+    assert created.returncode == 0, created.stdout + created.stderr
+
+
 def wait_for_health(base: str, container_name: str) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -222,19 +229,10 @@ def test_container_refuses_to_start_without_a_strong_signing_key(
 ) -> None:
     name = unique_name()
     env = service_env() if key is None else {**service_env(), "JWT_SECRET_KEY": key}
+    options = ("--name", name, "--init", "--volume", f"{data_volume}:/app/data")
     try:
         ran = podman(
-            "run",
-            "--name",
-            name,
-            "--init",
-            "--volume",
-            f"{data_volume}:/app/data",
-            "--env",
-            "JWT_SECRET_KEY",
-            image,
-            env=env,
-            timeout=START_SECONDS,
+            "run", *options, "--env", "JWT_SECRET_KEY", image, env=env, timeout=START_SECONDS
         )
     finally:
         podman("rm", "--force", name)
@@ -279,17 +277,7 @@ def test_weather_workflow_runs_in_the_container_for_a_user_its_console_script_ma
         with container(
             image, "--network", "host", "--volume", f"{data_volume}:/app/data", *settings, env=env
         ) as cid:
-            created = podman(
-                "exec",
-                "--interactive",
-                cid,
-                DEFAULT_SLUG,
-                "users",
-                "create",
-                "alice",
-                input=f"{PASSWORD}\n",
-            )
-            assert created.returncode == 0, created.stdout + created.stderr
+            create_user_inside(cid, "alice")
             wait_for_health(f"http://127.0.0.1:{port}", cid)
             result = run_weather_workflow(f"http://127.0.0.1:{port}", "alice")
 
@@ -316,17 +304,7 @@ def test_compose_runs_the_migrations_then_the_service_through_a_workflow(
             up = run([*compose, *files, "up", "--detach"], project, env=env)
             assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
             service = f"{name}_service_1"
-            created = podman(
-                "exec",
-                "--interactive",
-                service,
-                DEFAULT_SLUG,
-                "users",
-                "create",
-                "bob",
-                input=f"{PASSWORD}\n",
-            )
-            assert created.returncode == 0, created.stdout + created.stderr
+            create_user_inside(service, "bob")
             wait_for_health(f"http://127.0.0.1:{port}", service)
             result = run_weather_workflow(f"http://127.0.0.1:{port}", "bob")
             migrated = podman("inspect", "--format", "{{.State.ExitCode}}", f"{name}_migrate_1")
