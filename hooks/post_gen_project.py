@@ -31,6 +31,10 @@ OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    # The container image and compose file serve the service: console-only projects have none.
+    "docker": lambda answers: answers["service"] == "fastapi_oauth2",
+    ".dockerignore": lambda answers: answers["service"] == "fastapi_oauth2",
+    "compose.yaml": lambda answers: answers["service"] == "fastapi_oauth2",
     # Proprietary code ships no license: all rights reserved.
     "LICENSE": lambda answers: answers["license"] != "Proprietary",
 }

@@ -106,7 +106,7 @@ def git(project: Path, *arguments: str) -> str:
 def ci_steps(project: Path) -> tuple[dict[str, Any], list[str]]:
     """The generated workflow's setup-uv inputs, and its shell commands in order."""
     workflow = yaml.safe_load((project / ".github" / "workflows" / "test.yml").read_text())
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["test"]  # a service's workflow also has an "image" job
     (setup_uv,) = [step for step in job["steps"] if step.get("uses", "").startswith("astral-sh/")]
     return setup_uv["with"], [step["run"] for step in job["steps"] if "run" in step]
 

@@ -8,24 +8,26 @@ Python recipe (Authlib) runs as printed. Then a real browser signs in through Sw
 Authorize dialog.
 """
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, sync_playwright
-from websockets.sync.client import connect
 
-from .helpers import DEFAULT_SLUG, TEMPLATE_DIR, TOOLS_BIN, run, tool
+from .helpers import DEFAULT_SLUG, run
+from .service_helpers import (
+    FORECAST_DATE,
+    PASSWORD,
+    SERVICE_APP,
+    free_port,
+    generate_installed_project,
+    run_weather_workflow,
+    service_env,
+    serving,
+    uvicorn,
+    weather_fakes,
+)
 
-PASSWORD = "a long enough passphrase"  # a test account's
 # An installed Chromium (Debian's here; GitHub's runners have Chrome): Playwright's own browser
 # download is unreachable here.
 BROWSER = next(
@@ -36,65 +38,11 @@ BROWSER = next(
     ),
     None,
 )
-FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
-WEATHER_KEY = "test-weather-key"  # what it accepts as an API key in a header (its default)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(command: list[str], cwd: Path, env: dict[str, str], ready_url: str) -> Iterator[None]:
-    log = cwd / f"server-{len(list(cwd.glob('server-*.log')))}.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    if httpx.get(ready_url, timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"{command} did not start:\n{log.read_text()[-4000:]}")
-            yield
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp_path = tmp_path_factory.mktemp("service")
-    env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"}
-    env["TEMPLATE_SETUP_STRICT"] = "1"
-    generated = run(
-        [
-            tool("cookiecutter"),
-            "--no-input",
-            "-o",
-            str(tmp_path),
-            str(TEMPLATE_DIR),
-            "post_generation_setup=install_only",
-        ],
-        tmp_path,
-        env=env,
-    )
-    assert generated.returncode == 0, generated.stdout[-3000:] + generated.stderr[-3000:]
-    return tmp_path / DEFAULT_SLUG
-
-
-def service_env() -> dict[str, str]:
-    """The shell's environment without the project's settings: the project's .env applies."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("OPENAI_", "WEATHER_", "JWT_", "DATABASE_", "ENVIRONMENT"))
-    }
+    return generate_installed_project(tmp_path_factory.mktemp("service"))
 
 
 def create_user(project: Path, env: dict[str, str], username: str) -> None:
@@ -108,73 +56,16 @@ def create_user(project: Path, env: dict[str, str], username: str) -> None:
     assert created.returncode == 0, created.stderr
 
 
-# How the README serves the service.
-SERVICE_APP = ("--factory", f"{DEFAULT_SLUG}.service.app:create_app")
-
-
-def uvicorn(project: Path, *arguments: str, port: int) -> list[str]:
-    command = [str(project / ".venv" / "bin" / "uvicorn"), *arguments]
-    return [*command, "--host", "127.0.0.1", "--port", str(port)]
-
-
 def test_readme_service_recipe_runs_the_weather_workflow(project: Path) -> None:
-    llm, weather, api = free_port(), free_port(), free_port()
+    api = free_port()
     env = service_env()
-    env.update(
-        OPENAI_API_KEY="test-llm-key",
-        OPENAI_BASE_URL=f"http://127.0.0.1:{llm}/v1",
-        WEATHER_OPENAPI_URL=f"http://127.0.0.1:{weather}/openapi.json",
-        WEATHER_API_AUTH="api_key_header",
-        WEATHER_API_KEY=WEATHER_KEY,
-    )
-    create_user(project, env, "alice")
-
     base = f"http://127.0.0.1:{api}"
-    with (
-        serving(
-            uvicorn(project, "--factory", "tests.fakes.llm:create_fake_llm", port=llm),
-            project,
-            env,
-            f"http://127.0.0.1:{llm}/openapi.json",
-        ),
-        serving(
-            uvicorn(
-                project,
-                "--factory",
-                "tests.fakes.weather_api:create_fake_weather_api",
-                port=weather,
-            ),
-            project,
-            env,
-            f"http://127.0.0.1:{weather}/openapi.json",
-        ),
-        serving(
-            uvicorn(project, *SERVICE_APP, port=api),
-            project,
-            env,
-            f"{base}/health",
-        ),
-    ):
-        signed_in = httpx.post(f"{base}/token", data={"username": "alice", "password": PASSWORD})
-        assert signed_in.status_code == 200, signed_in.text
-        auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-        assert httpx.get(f"{base}/", headers=auth).json() == ["weather"]
-        reservation = httpx.post(
-            f"{base}/fastagency/initiate_workflow",
-            json={
-                "workflow_name": "weather",
-                "params": {"question": "What is the weather in Oslo?"},
-            },
-            headers=auth,
-        ).json()
+    with weather_fakes(project, env) as fake_settings:
+        env.update(fake_settings)
+        create_user(project, env, "alice")
+        with serving(uvicorn(project, *SERVICE_APP, port=api), project, env, f"{base}/health"):
+            result = run_weather_workflow(base, "alice")
 
-        messages = []
-        with connect(f"ws://127.0.0.1:{api}/fastagency/ws", additional_headers=auth) as websocket:
-            websocket.send(json.dumps(reservation))
-            while not messages or messages[-1]["type"] != "workflow_completed":
-                messages.append(json.loads(websocket.recv(timeout=60)))
-
-    result = messages[-1]["content"]["result"]
     assert "'city': 'Oslo'" in result and FORECAST_DATE in result
 
 
