@@ -238,6 +238,19 @@ def test_parameters_named_like_the_servers_own_are_refused(service: str, reserve
     assert reserved in response.text
 
 
+def test_parameters_that_are_not_json_are_refused(service: str) -> None:
+    token = token_for(service, "alice")
+
+    response = httpx.post(
+        f"{service}/fastagency/initiate_workflow",
+        content='{"workflow_name": "whoami", "params": {"x": NaN}}',  # what Python's json allows
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert "no NaN or Infinity" in response.text
+
+
 def test_an_answer_over_the_size_limit_ends_the_workflow(service: str, settings: Settings) -> None:
     token = token_for(service, "alice")
     with workflow_socket(service, token) as websocket:

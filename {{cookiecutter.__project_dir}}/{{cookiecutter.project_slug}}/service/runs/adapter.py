@@ -76,6 +76,17 @@ class WorkflowStartRequest(BaseModel):
             raise ValueError(f"parameter names reserved by the server: {', '.join(reserved)}")
         return params
 
+    @field_validator("params")
+    @classmethod
+    def storable(cls, params: dict[str, Any]) -> dict[str, Any]:
+        # Python's JSON parser accepts NaN and Infinity, which are not JSON: the database
+        # (PostgreSQL's json type) would refuse the reservation with an error.
+        try:
+            json.dumps(params, allow_nan=False)
+        except ValueError:
+            raise ValueError("parameters must be JSON: no NaN or Infinity") from None
+        return params
+
 
 def too_busy(refusal: NoRoomToRun | TooManyReservations) -> HTTPException:
     code = status.HTTP_503_SERVICE_UNAVAILABLE
