@@ -68,4 +68,4 @@ class WorkflowReservation(Base):
     )
     workflow: Mapped[str] = mapped_column(String(128))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    expires_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch
+    expires_at: Mapped[float]  # seconds since the epoch

@@ -6,8 +6,9 @@
   adapter trusts the id and name the client sends, so a second user could attach to a first
   user's workflow.) Reservations live in the database: the websocket may reach another process.
 - Workflows run in threads of their own, limited in total and per user in each process (they
-  are this process's capacity), and a user's unstarted reservations are limited too (in all): over a limit the answer is 429 or 503 with Retry-After. A
-  question waits for its answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
+  are this process's capacity), and a user's unstarted reservations are limited too (across
+  processes): over a limit the answer is 429 or 503 with Retry-After. A question waits for its
+  answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
 - The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
   runs: a logout, a disabled account or an expired access token ends it (close code 1008).
 - The authenticated user name reaches the workflow as params["user"].

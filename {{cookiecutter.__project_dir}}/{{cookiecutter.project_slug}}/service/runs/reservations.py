@@ -45,7 +45,7 @@ class Reservations:
 
     def reserve(self, user_id: str, name: str, params: dict[str, Any]) -> str:
         """A new reservation's id; raises TooManyReservations over the user's limit."""
-        now = time.time()  # the wall clock: every process and machine reads the same one
+        now = time.time()  # the wall clock, which all processes and (NTP-synced) machines share
         reservation_id = uuid.uuid4().hex
         with self.engine.begin() as connection:
             # Lock the user's row (PostgreSQL; SQLite takes its one write lock at the DELETE),

@@ -30,7 +30,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_workflow_reservations_user_public_id", "workflow_reservations", ["user_public_id"]
     )
-    op.create_index("ix_workflow_reservations_expires_at", "workflow_reservations", ["expires_at"])
 
 
 def downgrade() -> None:
