@@ -4,7 +4,6 @@ user, and claimed atomically (of parallel claims of one reservation, exactly one
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -20,7 +19,6 @@ from ..utils.postgres import BOTH_DATABASES
 pytestmark = BOTH_DATABASES
 
 PARALLEL = 8
-Result = TypeVar("Result")
 
 
 @pytest.fixture
@@ -37,11 +35,11 @@ def reservations(
     )
 
 
-def all_at_once(function: Callable[[], Result]) -> list[Result | Exception]:
+def all_at_once(function: Callable[[], object]) -> list[object]:
     """`function` called from PARALLEL threads released together; what each returned or raised."""
     barrier = threading.Barrier(PARALLEL)
 
-    def call() -> Result | Exception:
+    def call() -> object:
         barrier.wait()
         try:
             return function()
