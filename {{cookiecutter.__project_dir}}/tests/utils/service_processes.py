@@ -16,7 +16,9 @@ import httpx
 from .accounts import SIGNING_KEY
 from .processes import PROJECT_ROOT
 
-START_ATTEMPTS = 600  # polls of /health, 0.1 s apart: several processes import on a busy machine
+# A bound on hangs, not a speed target: several processes importing FastAgency at once on a busy
+# 2-core machine (the template's CI runs several suites side by side) take a minute or more.
+START_TIMEOUT_SECONDS = 240
 
 
 @dataclass
@@ -114,7 +116,8 @@ def serving(
 
 
 def _wait_until_healthy(process: "subprocess.Popen[bytes]", server: UvicornProcess) -> None:
-    for _ in range(START_ATTEMPTS):
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
         try:
             if httpx.get(f"{server.url}/health").status_code == 200:
                 return
