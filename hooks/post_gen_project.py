@@ -30,6 +30,8 @@ OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     "{project_slug}/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/postgres.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/service_processes.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
     # The container image and compose file serve the service: console-only projects have none.
     "docker": lambda answers: answers["service"] == "fastapi_oauth2",

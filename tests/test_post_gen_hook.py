@@ -32,6 +32,8 @@ def test_every_optional_path_exists_in_the_template() -> None:
                 "weather_agent/service",
                 "tests/service",
                 "tests/utils/accounts.py",
+                "tests/utils/postgres.py",
+                "tests/utils/service_processes.py",
                 "tests/utils/websocket_client.py",
                 "docker",
                 ".dockerignore",

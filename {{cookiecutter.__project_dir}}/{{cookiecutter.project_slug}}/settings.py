@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     refresh_token_expire_minutes: int = 7 * 24 * 60
     # In a git-ignored folder, created owner-only (service/db.py); relative to the working directory.
     database_url: str = "sqlite:///data/users.db"
+    # Connections each process keeps, may add when busy, and waits for (service/db.py): with
+    # several processes on one PostgreSQL server, keep processes x (size + overflow) below its
+    # max_connections (100 by default).
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
+    database_pool_timeout_seconds: float = 30
     password_min_length: int = 8
     # Sign-in throttling (service/auth/sign_in.py): failed password checks per client address, per account
     # from untrusted clients and per trusted device, within a window; argon2 slots shared by

@@ -1,4 +1,5 @@
-"""Service fixtures: the real app on a real SQLite file, real password hashing, real JWTs."""
+"""Service fixtures: the real app on a real database (SQLite, or PostgreSQL for the tests that
+take both), real password hashing, real JWTs."""
 
 import shutil
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from {{ cookiecutter.project_slug }}.service.schema import upgrade
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser
+from ..utils.postgres import PostgresServer, PostgresUnavailable, postgres_server
 from ..utils.workflows import AddWorkflow, unregister
 
 
@@ -32,23 +34,62 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (each test gets its own database on it)."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except PostgresUnavailable as missing:
+        pytest.skip(str(missing))
+
+
+# Tests of what the database does (tokens, throttling, migrations, ...) take both, marked with
+# BOTH_DATABASES (tests/utils/postgres.py); the others run on SQLite only.
 @pytest.fixture
-def settings(tmp_path: Path, migrated_database: Path) -> Settings:
-    database = tmp_path / "users.db"
-    shutil.copy(migrated_database, database)
+def database() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, database: str, tmp_path: Path) -> str:
+    """A new database without tables."""
+    if database == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.new_database(migrated=False)
+    return f"sqlite:///{tmp_path / 'new.db'}"
+
+
+@pytest.fixture
+def database_url(
+    request: pytest.FixtureRequest, database: str, tmp_path: Path, migrated_database: Path
+) -> str:
+    """A new database with the latest schema."""
+    if database == "postgres":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return server.new_database(migrated=True)
+    copy = tmp_path / "users.db"
+    shutil.copy(migrated_database, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
     # The autouse clean_environment fixture runs in an empty folder: no .env is read.
     return Settings(
         environment="production",
         enable_docs=True,
         jwt_secret_key=SecretStr(SIGNING_KEY),
-        database_url=f"sqlite:///{database}",
+        database_url=database_url,
         login_max_failures=3,
     )
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    yield app
+    app.state.engine.dispose()  # its connections to a PostgreSQL server end with the test
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from {{ cookiecutter.project_slug }}.service.auth.signing_key import InsecureSec
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import MakeUser, bearer, sign_in
+from ..utils.postgres import BOTH_DATABASES
 from ..utils.workflows import AddWorkflow
 
 PUBLIC_ROUTES = {
@@ -45,6 +46,7 @@ def app_with_roles(settings: Settings, add_workflow: AddWorkflow) -> FastAPI:
     return create_app(settings)
 
 
+@BOTH_DATABASES
 def test_discovery_lists_only_the_workflows_of_the_callers_role(
     app_with_roles: FastAPI, make_user: MakeUser
 ) -> None:
@@ -64,6 +66,7 @@ def test_discovery_lists_only_the_workflows_of_the_callers_role(
     assert names("root", "/fastagency/discovery") == ["admin_report", "weather"]
 
 
+@BOTH_DATABASES
 def test_starting_a_workflow_of_another_role_is_forbidden(
     app_with_roles: FastAPI, make_user: MakeUser
 ) -> None:
@@ -78,6 +81,7 @@ def test_starting_a_workflow_of_another_role_is_forbidden(
     assert response.headers["www-authenticate"] == INSUFFICIENT_SCOPE
 
 
+@BOTH_DATABASES
 @pytest.mark.parametrize("action", ["disable", "logout"])
 def test_admin_routes_refuse_users_and_serve_admins(
     client: TestClient, make_user: MakeUser, action: str
@@ -197,6 +201,7 @@ def test_development_replaces_a_missing_key_with_a_random_one(settings: Settings
     assert len(key) >= 32
 
 
+@BOTH_DATABASES
 def test_the_user_a_route_receives_is_read_only(
     app: FastAPI, client: TestClient, make_user: MakeUser, settings: Settings
 ) -> None:

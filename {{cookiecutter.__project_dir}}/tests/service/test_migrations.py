@@ -2,6 +2,7 @@
 whose schema is older than the code."""
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,19 @@ from {{ cookiecutter.project_slug }}.service.db import open_database
 from {{ cookiecutter.project_slug }}.service.models import Base, User
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from ..utils.postgres import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
 UPGRADE_HINT = "run `{{ cookiecutter.project_slug }} db upgrade`"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
+def engine(empty_database_url: str) -> Iterator[Engine]:
     """A new, empty database."""
-    return open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    engine = open_database(empty_database_url)
+    yield engine
+    engine.dispose()
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(engine: Engine) -> None:
@@ -34,18 +41,18 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(engine: Eng
 
 
 def test_the_service_refuses_to_start_on_a_database_that_was_never_upgraded(
-    settings: Settings, tmp_path: Path
+    settings: Settings, empty_database_url: str
 ) -> None:
-    new = Settings(**{**dict(settings), "database_url": f"sqlite:///{tmp_path / 'new.db'}"})
+    new = Settings(**{**dict(settings), "database_url": empty_database_url})
 
     with pytest.raises(schema.SchemaError, match=UPGRADE_HINT):
         create_app(new)
 
 
 def test_users_commands_refuse_a_database_that_was_never_upgraded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
 
     assert main(["users", "list"]) == 1
     assert UPGRADE_HINT in capsys.readouterr().err
@@ -54,7 +61,7 @@ def test_users_commands_refuse_a_database_that_was_never_upgraded(
 def test_db_upgrade_adopts_a_database_made_before_migrations_and_keeps_its_users(
     engine: Engine,
 ) -> None:
-    Base.metadata.create_all(engine)  # how the service made its tables before it had migrations
+    schema.initial_tables().create_all(engine)  # how the service made them before migrations
     with engine.begin() as connection:
         connection.execute(insert(User).values(public_id="p1", username="alice", password_hash="h"))
 
@@ -90,8 +97,8 @@ def test_db_revision_writes_a_migration_for_a_new_table_that_db_upgrade_applies(
     finally:
         Base.metadata.remove(notes)
 
-    assert written.name == "0002_add_notes.py"
+    assert written.name == "0003_add_notes.py"
     assert 'op.create_table(\n        "notes",' in written.read_text()  # formatted by ruff
-    assert "the code needs 0002" in (schema.schema_problem(engine) or "")
+    assert "the code needs 0003" in (schema.schema_problem(engine) or "")
     schema.upgrade(engine)
     assert "notes" in inspect(engine).get_table_names()

@@ -25,6 +25,9 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, MakeUser, bearer
 from ..utils.loopback import serve
+from ..utils.postgres import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
 
 WRONG = "not the password at all"  # pragma: allowlist secret
 WAIT_SECONDS = 60  # a bound on hangs, never an assertion about speed

@@ -19,6 +19,9 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, SIGNING_KEY, MakeUser, bearer, sign_in
 from ..utils.loopback import serve
+from ..utils.postgres import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
 
 NEW_PASSWORD = "a brand new passphrase"  # pragma: allowlist secret
 WRONG_PASSWORD = "not it at all"  # pragma: allowlist secret

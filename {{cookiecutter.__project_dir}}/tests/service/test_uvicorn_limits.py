@@ -1,112 +1,38 @@
 """The service run with the README's production command: a huge body, its log, HTTPS behind a proxy."""
 
-import os
 import select
-import shlex
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from ..utils.accounts import SIGNING_KEY
-from ..utils.processes import PROJECT_ROOT
+from ..utils.loopback import free_port
+from ..utils.service_processes import (
+    UvicornProcess,
+    readme_serve_command,
+    service_environment,
+    serving,
+    upgrade_schema,
+)
 
 BODY_MEGABYTES = 200
 MEGABYTE = b"a" * 1024 * 1024
 # Far below the body's size: holding it in memory once (let alone parsing it) exceeds this.
 MAX_PEAK_GROWTH_KILOBYTES = 50 * 1024
-START_ATTEMPTS = 300  # polls of /health, 0.1 s apart
 SECRET_IN_URL = "a-token-someone-put-in-a-url"  # pragma: allowlist secret
-
-
-@dataclass
-class UvicornProcess:
-    port: int
-    pid: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def peak_memory_kilobytes(self) -> int:
-        """The process's peak resident memory so far (VmHWM: memory freed since still counts)."""
-        status = Path(f"/proc/{self.pid}/status").read_text()
-        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-        return int(line.split()[1])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def readme_production_commands(port: int) -> tuple[list[str], list[str]]:
-    """The README's "Run in production" commands (the schema upgrade, then uvicorn on another
-    port), as this Python runs them."""
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    section = readme.split("### Run in production", 1)[1].split("\n## ", 1)[0]
-    upgrade, serve = [block.split("```", 1)[0] for block in section.split("```console\n")[1:3]]
-    assert shlex.split(upgrade) == ["{{ cookiecutter.project_slug }}", "db", "upgrade"], upgrade
-    words = shlex.split(serve.replace("\\\n", " "))
-    assert words[:2] == ["ENVIRONMENT=production", "uvicorn"], serve
-    arguments = words[2:]
-    arguments[arguments.index("--port") + 1] = str(port)
-    return (
-        [sys.executable, "-m", "{{ cookiecutter.project_slug }}.cli", "db", "upgrade"],
-        [sys.executable, "-m", "uvicorn", *arguments],
-    )
 
 
 @pytest.fixture(scope="module")
 def uvicorn_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UvicornProcess]:
     """The service as the README runs it in production, on loopback, its output in a file."""
     folder = tmp_path_factory.mktemp("uvicorn")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "ENVIRONMENT": "production",
-        "JWT_SECRET_KEY": SIGNING_KEY,
-        "DATABASE_URL": f"sqlite:///{folder / 'users.db'}",
-    }
-    log = folder / "uvicorn.log"
-    upgrade, serve = readme_production_commands(port)
-    subprocess.run(upgrade, cwd=folder, env=env, check=True, capture_output=True)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            serve,
-            cwd=folder,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = UvicornProcess(port, process.pid, log)
-    try:
-        for _ in range(START_ATTEMPTS):
-            try:
-                if httpx.get(f"{server.url}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if process.poll() is not None:
-                    break
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"uvicorn did not start:\n{log.read_text()[-3000:]}")
-        assert process.poll() is None, log.read_text()[-3000:]
+    env = service_environment(f"sqlite:///{folder / 'users.db'}")
+    upgrade_schema(folder, env)
+    with serving((readme_serve_command(free_port()), folder / "uvicorn.log"), env=env) as [server]:
         yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def post_streamed(port: int, path: str, head: dict[str, str], chunks: Iterator[bytes]) -> bytes:

@@ -15,7 +15,6 @@ from websockets.sync.client import connect
 from {{ cookiecutter.project_slug }}.service.accounts import get_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.auth.sessions import delete_user
-from {{ cookiecutter.project_slug }}.service.runs.reservations import MemoryReservations
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..fakes.weather_api import FORECAST_DATE
@@ -205,14 +204,6 @@ def test_shipped_client_says_a_wrong_password_was_refused_without_a_traceback(
     assert run.stderr == "Sign-in refused: Incorrect username or password\n"
 
 
-def test_reservation_not_claimed_in_time_is_refused_and_frees_its_place() -> None:
-    reservations = MemoryReservations(lifetime_seconds=0, max_per_user=1)
-    expired = reservations.reserve("alice", "whoami", {})
-
-    assert reservations.claim(expired, "alice") is None
-    reservations.reserve("alice", "whoami", {})  # no TooManyReservations: it no longer counts
-
-
 def test_completed_workflow_closes_the_websocket_normally(service: str) -> None:
     token = token_for(service, "alice")
     with workflow_socket(service, token) as websocket:
@@ -245,6 +236,19 @@ def test_parameters_named_like_the_servers_own_are_refused(service: str, reserve
 
     assert response.status_code == 422
     assert reserved in response.text
+
+
+def test_parameters_that_are_not_json_are_refused(service: str) -> None:
+    token = token_for(service, "alice")
+
+    response = httpx.post(
+        f"{service}/fastagency/initiate_workflow",
+        content='{"workflow_name": "whoami", "params": {"x": NaN}}',  # what Python's json allows
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert "no NaN or Infinity" in response.text
 
 
 def test_an_answer_over_the_size_limit_ends_the_workflow(service: str, settings: Settings) -> None:

@@ -15,6 +15,13 @@ from fastapi import FastAPI
 START_TIMEOUT_SECONDS = 10.0
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (for a server in another process to take)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @dataclass
 class LocalServer:
     url: str

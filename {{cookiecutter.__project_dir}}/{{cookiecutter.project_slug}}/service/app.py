@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from ..settings import Settings
 from ..workflows import WORKFLOW_ROLES, wf
 from .auth.signing_key import refuse_missing_key
-from .db import open_database
+from .db import open_configured_database
 from .deps import current_user_id
 from .docs import add_swagger_ui
 from .errors import OAuthError, oauth_error_response, validation_error_without_input
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     drop_query_strings_from_uvicorn_logs()
     app.state.settings = settings
-    app.state.engine = open_database(settings.database_url)
+    app.state.engine = open_configured_database(settings)
     check_schema(app.state.engine)  # an out-of-date schema: refuse now, naming the command to run
     adapter = SecuredFastAPIAdapter(
         wf,

@@ -21,7 +21,7 @@ from .accounts import (
 )
 from .auth.passwords import PasswordRejected, read_password
 from .auth.sessions import delete_user
-from .db import open_database
+from .db import open_configured_database
 from .models import ROLES, User
 from .schema import SchemaError, check_schema, new_revision, upgrade
 
@@ -91,7 +91,7 @@ def run(arguments: argparse.Namespace, db: Session, settings: Settings) -> str:
 def run_user_command(arguments: argparse.Namespace) -> int:
     """Carry out one `users ...` command against the configured database; the exit status."""
     settings = Settings()
-    engine = open_database(settings.database_url)
+    engine = open_configured_database(settings)
     with Session(engine) as db:
         try:
             check_schema(engine)
@@ -104,7 +104,7 @@ def run_user_command(arguments: argparse.Namespace) -> int:
 
 def run_database_command(arguments: argparse.Namespace) -> int:
     """Carry out one `db ...` command against the configured database; the exit status."""
-    engine = open_database(Settings().database_url)
+    engine = open_configured_database(Settings())
     try:
         if arguments.command == "upgrade":
             upgrade(engine)

@@ -1,9 +1,9 @@
 """Every table of the service, in one place (the migrations in migrations/ create them)."""
 
 import uuid
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Role = Literal["admin", "user"]
@@ -52,3 +52,20 @@ class AttemptCounter(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     attempts: Mapped[int]
     window_started_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch
+
+
+class WorkflowReservation(Base):
+    """A workflow run reserved by POST /fastagency/initiate_workflow, until its websocket claims
+    it (the row is deleted then) or it expires. In the database, so that any process can start a
+    run that another one reserved."""
+
+    __tablename__ = "workflow_reservations"
+
+    # SHA-256 of the reservation id: the id opens a run, so the table holds no usable ones.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_public_id: Mapped[str] = mapped_column(
+        ForeignKey("users.public_id", ondelete="CASCADE"), index=True
+    )
+    workflow: Mapped[str] = mapped_column(String(128))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[float]  # seconds since the epoch

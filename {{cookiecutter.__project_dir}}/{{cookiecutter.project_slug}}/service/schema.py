@@ -13,13 +13,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
 from .models import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-# The revision that creates the tables the service had before it had migrations.
+# The revision that creates the tables the service had before it had migrations, and those tables.
 INITIAL_REVISION = "0001"
+INITIAL_TABLES = ("users", "login_sessions", "login_throttle")
 UPGRADE_COMMAND = "{{ cookiecutter.project_slug }} db upgrade"
 
 
@@ -67,7 +68,7 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config = _config(connection)
         if _made_before_migrations(connection):
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            differences = compare_metadata(MigrationContext.configure(connection), initial_tables())
             if differences:
                 raise SchemaError(
                     "the database has tables but no migration history, and they differ from "
@@ -89,6 +90,14 @@ def new_revision(engine: Engine, message: str) -> Path:
     if script is None or isinstance(script, list):
         raise SchemaError("no migration was written")
     return Path(script.path)
+
+
+def initial_tables() -> MetaData:
+    """The tables as revision INITIAL_REVISION made them (later revisions add tables beside them)."""
+    initial = MetaData()
+    for name in INITIAL_TABLES:
+        Base.metadata.tables[name].to_metadata(initial)
+    return initial
 
 
 def _made_before_migrations(connection: Connection) -> bool:

@@ -4,10 +4,11 @@
 - The websocket accepts only a workflow id that /fastagency/initiate_workflow issued to the same
   user, once, within a time limit; it runs the workflow and parameters recorded then. (The stock
   adapter trusts the id and name the client sends, so a second user could attach to a first
-  user's workflow.)
-- Workflows run in threads of their own, limited in total and per user, and a user's unstarted
-  reservations are limited too: over a limit the answer is 429 or 503 with Retry-After. A
-  question waits for its answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
+  user's workflow.) Reservations live in the database: the websocket may reach another process.
+- Workflows run in threads of their own, limited in total and per user in each process (they
+  are this process's capacity), and a user's unstarted reservations are limited too (across
+  processes): over a limit the answer is 429 or 503 with Retry-After. A question waits for its
+  answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
 - The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
   runs: a logout, a disabled account or an expired access token ends it (close code 1008).
 - The authenticated user name reaches the workflow as params["user"].
@@ -33,6 +34,7 @@ from fastagency.adapters.fastapi.base import WorkflowInfo
 from fastagency.base import ProviderProtocol
 from fastagency.messages import Error, InitiateWorkflowModel, IOMessage, WorkflowCompleted
 from fastapi import APIRouter, HTTPException, Response, WebSocket, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
@@ -41,7 +43,7 @@ from ...settings import Settings
 from ..auth.sessions import InvalidToken, Principal, authenticate
 from ..deps import CurrentUser
 from ..errors import insufficient_role
-from .reservations import MemoryReservations, Reservation, Reservations, TooManyReservations
+from .reservations import Reservation, Reservations, TooManyReservations
 from .socket import Closing, RunEnded, WorkflowSocket
 from .threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
 
@@ -75,6 +77,17 @@ class WorkflowStartRequest(BaseModel):
             raise ValueError(f"parameter names reserved by the server: {', '.join(reserved)}")
         return params
 
+    @field_validator("params")
+    @classmethod
+    def storable(cls, params: dict[str, Any]) -> dict[str, Any]:
+        # Python's JSON parser accepts NaN and Infinity, which are not JSON: the database
+        # (PostgreSQL's json type) would refuse the reservation with an error.
+        try:
+            json.dumps(params, allow_nan=False)
+        except ValueError:
+            raise ValueError("parameters must be JSON: no NaN or Infinity") from None
+        return params
+
 
 def too_busy(refusal: NoRoomToRun | TooManyReservations) -> HTTPException:
     code = status.HTTP_503_SERVICE_UNAVAILABLE
@@ -98,7 +111,8 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         self.roles = roles
         self.settings = settings
         self.engine = engine
-        self.reservations: Reservations = MemoryReservations(
+        self.reservations = Reservations(
+            engine,
             lifetime_seconds=settings.workflow_start_timeout_seconds,
             max_per_user=settings.workflow_max_reservations_per_user,
         )
@@ -187,7 +201,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         start = await socket.receive_text(
             within_seconds=start_timeout, late=f"no start message within {start_timeout} s"
         )
-        claimed = self._claim(start, user_id)
+        claimed = await run_in_threadpool(self._claim, start, user_id)  # a database write
         if claimed is None:
             return Closing(status.WS_1008_POLICY_VIOLATION, "unknown, used or expired workflow id")
         workflow_uuid, reservation = claimed
