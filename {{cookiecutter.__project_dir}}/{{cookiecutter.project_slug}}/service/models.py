@@ -3,7 +3,7 @@
 import uuid
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Double, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Role = Literal["admin", "user"]
@@ -51,7 +51,9 @@ class AttemptCounter(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     attempts: Mapped[int]
-    window_started_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch
+    # Seconds since the epoch. Double, as the migration says: a bare `float` is FLOAT in
+    # SQLAlchemy 2.0 and DOUBLE in 2.1, so models and migrations would disagree on one of them.
+    window_started_at: Mapped[float] = mapped_column(Double, index=True)
 
 
 class WorkflowReservation(Base):
@@ -68,4 +70,4 @@ class WorkflowReservation(Base):
     )
     workflow: Mapped[str] = mapped_column(String(128))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    expires_at: Mapped[float]  # seconds since the epoch
+    expires_at: Mapped[float] = mapped_column(Double)  # seconds since the epoch

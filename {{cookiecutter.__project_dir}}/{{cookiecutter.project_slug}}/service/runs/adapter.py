@@ -33,7 +33,7 @@ from fastagency.adapters.fastapi import FastAPIAdapter
 from fastagency.adapters.fastapi.base import WorkflowInfo
 from fastagency.base import ProviderProtocol
 from fastagency.messages import Error, InitiateWorkflowModel, IOMessage, WorkflowCompleted
-from fastapi import APIRouter, HTTPException, Response, WebSocket, status
+from fastapi import APIRouter, HTTPException, Response, WebSocket, WebSocketDisconnect, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ValidationError, field_validator
@@ -287,7 +287,8 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 exc_info=failure,
             )
             reason = f"{reason} (incident {incident})"
-        with contextlib.suppress(RuntimeError):  # the client left meanwhile
+        # The client left meanwhile (as clients do once they have workflow_completed).
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await socket.websocket.close(closing.code, reason)
 
     def _forget(self, workflow_uuid: str) -> None:
