@@ -40,6 +40,8 @@ from .service_helpers import (
 
 PODMAN = shutil.which("podman")
 BASE_IMAGE = os.environ.get("CONTAINER_BASE_IMAGE")
+# The Dockerfile's default, which only a registry (unreachable here) or a local copy can give.
+DEFAULT_BASE_IMAGE = "python:3.11-slim"
 # Mounted while building only, never copied into a layer: where outbound HTTPS passes an
 # intercepting proxy (as on CI's machine), the build reaches PyPI only with the host's CA bundle.
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -103,6 +105,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     the first pytest-xdist worker that asks, under a lock; the others wait and reuse them."""
     if PODMAN is None:
         pytest.skip("podman is not installed: apt-get install podman (.ci/run does)")
+    if BASE_IMAGE is None and podman("image", "exists", DEFAULT_BASE_IMAGE).returncode != 0:
+        pytest.skip(
+            f"no base image: CONTAINER_BASE_IMAGE is unset and {DEFAULT_BASE_IMAGE} is not in "
+            "podman's store (scripts/container-base makes one from Debian's packages; .ci/run does)"
+        )
     run_folder = tmp_path_factory.getbasetemp()
     if "PYTEST_XDIST_WORKER" in os.environ:
         run_folder = run_folder.parent  # the workers' folders are in the run's

@@ -96,10 +96,14 @@ def _binaries() -> Path:
 def _cluster() -> Iterator[str]:
     """A new cluster on a free loopback port, as an unprivileged user; removed afterwards."""
     binaries = _binaries()
-    folder = Path(tempfile.mkdtemp(prefix="postgres-"))
     user: str | None = None
+    parent: str | None = None
     if os.geteuid() == 0:
         user = UNPRIVILEGED_USER
+        # That user must reach the cluster's folder: a root-private TMPDIR will not do.
+        parent = "/tmp"  # noqa: S108
+    folder = Path(tempfile.mkdtemp(prefix="postgres-", dir=parent))
+    if user:
         account = pwd.getpwnam(user)
         os.chown(folder, account.pw_uid, account.pw_gid)
 
