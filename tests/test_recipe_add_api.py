@@ -168,12 +168,12 @@ def follow_recipe(project: Path) -> None:
     workflows_path = project / DEFAULT_SLUG / "workflows.py"
     workflows = workflows_path.read_text()
     # With the package's other imports, in the order ruff keeps them.
-    earlier_imports = [
-        line
-        for line in re.findall(r"^from \.\w+ import .*$", workflows, flags=re.MULTILINE)
-        if line < import_line[1]
-    ]
-    workflows = insert_after(workflows, earlier_imports[-1], import_line[1])
+    package_imports = re.findall(r"^from \.\w+ import .*$", workflows, flags=re.MULTILINE)
+    earlier = [line for line in package_imports if line < import_line[1]]
+    if earlier:
+        workflows = insert_after(workflows, earlier[-1], import_line[1])
+    else:
+        workflows = workflows.replace(package_imports[0], import_line[1] + package_imports[0], 1)
     workflows = insert_after(workflows, "weather_api = create_weather_api()", create_line[1])
     weather_registration = end_of_call(workflows, "wf.register_api(\n        api=weather_api")
     workflows = workflows.replace(weather_registration, weather_registration + register_call[1])

@@ -15,10 +15,8 @@ from websockets.sync.client import connect
 
 from .conftest import Render
 from .helpers import DEFAULT_SLUG, run, tool
-from .test_service_end_to_end import PASSWORD, free_port, service_env, serving
+from .service_helpers import PASSWORD, SERVICE_APP, free_port, service_env, serving
 
-# The uvicorn arguments that serve the project's app (the one place to change when it moves).
-SERVICE_APP = [f"{DEFAULT_SLUG}.api.app:app"]
 TOPIC = "the sea"
 
 
@@ -42,12 +40,10 @@ def uvicorn(python: Path, *arguments: str, port: int) -> list[str]:
 
 def run_haiku_over_the_service(project: Path, python: Path, env: dict[str, str]) -> list[dict]:
     """Sign in, check that the workflow is listed, start it, and follow it to its end."""
-    created = run(
-        [str(python), "-m", f"{DEFAULT_SLUG}.cli", "users", "create", "alice"],
-        project,
-        env=env,
-        input=f"{PASSWORD}\n",
-    )
+    console = [str(python), "-m", f"{DEFAULT_SLUG}.cli"]
+    upgraded = run([*console, "db", "upgrade"], project, env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    created = run([*console, "users", "create", "alice"], project, env=env, input=f"{PASSWORD}\n")
     assert created.returncode == 0, created.stderr
     llm, api = free_port(), free_port()
     env = {**env, "OPENAI_API_KEY": "test-llm-key", "OPENAI_BASE_URL": f"http://127.0.0.1:{llm}/v1"}
