@@ -262,7 +262,7 @@ def test_copier_defaults_give_the_cookiecutter_project_installed_and_tested(
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
-    assert "-> run the tests" in output and "FAILED" not in output
+    assert "-> run the smoke tests" in output and "FAILED" not in output
     copied = tmp_path / "copier"
     assert (copied / ".venv").is_dir() and (copied / ".git").is_dir()
     # The install locked the dependencies; a render with no setup has nothing to lock yet.

@@ -56,7 +56,7 @@ def test_generate_command_gives_a_tested_project(tmp_path: Path, installer: str)
     elapsed = time.monotonic() - started
     output = generated.stdout + generated.stderr
     assert generated.returncode == 0, output[-6000:]
-    assert "-> run the tests" in output and "FAILED" not in output
+    assert "-> run the smoke tests" in output and "FAILED" not in output
     assert f"-> {install_step}" in output
     assert ("-> fetch uv" in output) is not uv_on_path
     assert ("could not fetch uv" in output) is not uv_fetchable

@@ -104,7 +104,7 @@ def test_setup_steps_follow_the_choice() -> None:
         "lock the dependencies (uv.lock)",
         "install the project (uv)",
     ]
-    assert step_names("install_and_test", uv="/bin/uv")[-1] == "run the tests"
+    assert step_names("install_and_test", uv="/bin/uv")[-1] == "run the smoke tests"
 
 
 def test_pip_is_used_without_uv() -> None:
@@ -240,7 +240,7 @@ def test_install_only_installs_without_running_tests(tmp_path: Path) -> None:
     code, output, project = bake_cli(tmp_path, env, "post_generation_setup=install_only")
 
     assert code == 0, output
-    assert "install the project (uv)" in output and "run the tests" not in output
+    assert "install the project (uv)" in output and "run the smoke tests" not in output
     imported = run(
         [str(project / ".venv" / "bin" / "python"), "-c", "import weather_agent"], project
     )
@@ -267,7 +267,7 @@ def test_hook_is_idempotent_with_answers_as_json(render: Render) -> None:
 def test_summary_gives_the_next_commands(service: str) -> None:
     text = post_gen.summary(Path("/p"), answers(service=service), ok=True)
 
-    assert "Ready: /p" in text and ".venv/bin/pytest   (all tests" in text
+    assert "Ready: /p" in text and ".venv/bin/pytest   (the whole suite" in text
     # Hooks installed before the first commit would check every generated file and block it.
     lines = text.splitlines()
     commit = lines.index('  git add -A && git commit -m "Initial commit"')

@@ -17,6 +17,7 @@ def run_weather(question: str = QUESTION) -> tuple[str, RecordingUI]:
     return run_workflow("weather", question=question)
 
 
+@pytest.mark.smoke
 @pytest.mark.usefixtures("configured")
 def test_question_is_answered_with_the_forecast_from_the_api(
     fake_llm: LocalServer, weather_api: LocalServer

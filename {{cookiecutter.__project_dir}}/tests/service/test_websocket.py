@@ -58,6 +58,7 @@ def service(settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow) 
         yield url
 
 
+@pytest.mark.smoke
 @pytest.mark.usefixtures("configured")
 def test_weather_workflow_runs_to_completion_over_the_websocket(service: str) -> None:
     token = token_for(service, "alice")
