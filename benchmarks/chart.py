@@ -35,7 +35,7 @@ PHASES = {
     "fetch uv": "fetch uv",
     "create .venv": "create .venv",
     "install": "install the project",
-    "tests": "run the tests",
+    "tests": "run the",  # "run the smoke tests"; "run the tests" in results before them
 }
 
 

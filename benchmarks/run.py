@@ -112,7 +112,7 @@ def render_copier(scratch: Path) -> float:
 
 @dataclass
 class ZeroToGreen:
-    """The README's generate command with the hook's default setup: install, then the tests."""
+    """The README's generate command with the hook's default setup: install, then smoke tests."""
 
     label: str
     uv_on_path: bool
@@ -126,8 +126,8 @@ class ZeroToGreen:
             constraints = scratch / "no-uv-constraints.txt"
             constraints.write_text("uv==0.0.0\n")
         elapsed, output = cookiecutter(destination, clean_env(self.uv_on_path, constraints))
-        if "-> run the tests" not in output:
-            raise CommandFailed(f"{self.label}: the hook did not run the tests:\n{output}")
+        if "-> run the smoke tests" not in output:
+            raise CommandFailed(f"{self.label}: the hook did not run the smoke tests:\n{output}")
         for step in HOOK_STEP.finditer(output):
             self.steps.setdefault(step["name"], Samples()).add(float(step["seconds"]))
         return elapsed, destination / SLUG
