@@ -7,7 +7,7 @@ from pydantic import SecretStr{% if cookiecutter.service == "fastapi_oauth2" %},
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.service == "fastapi_oauth2" %}
 
-from .service.auth.signing_key import checked_signing_key
+from .service.auth.signing_key import refuse_a_guessable_key
 {%- endif %}
 
 
@@ -66,8 +66,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def refuse_a_guessable_signing_key(self) -> "Settings":
         key = self.jwt_secret_key.get_secret_value() if self.jwt_secret_key else None
-        checked = checked_signing_key(key, development=self.environment == "development")
-        self.jwt_secret_key = None if checked is None else SecretStr(checked)
+        refuse_a_guessable_key(key, development=self.environment == "development")
         return self
 {%- endif %}
 

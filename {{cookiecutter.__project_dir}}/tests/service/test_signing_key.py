@@ -1,5 +1,6 @@
 """The service refuses to start with a signing key an attacker could guess (ENVIRONMENT=production)."""
 
+import logging
 import secrets
 from collections.abc import Callable
 
@@ -63,3 +64,26 @@ def test_random_keys_are_accepted(settings: Settings, make_key: Callable[[], str
     app = create_app(with_key(settings, key))
 
     assert app.state.settings.jwt_secret_key.get_secret_value() == key
+
+
+def test_development_stand_in_key_is_made_once_when_the_service_starts_not_on_every_settings_read(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    weak = {**dict(settings), "jwt_secret_key": SecretStr("a" * 64), "environment": "development"}
+
+    with caplog.at_level(logging.WARNING):
+        # The weather workflow reads the settings on every run.
+        reads = [Settings(**weak) for _ in range(3)]
+        app = create_app(reads[0])
+
+    assert {
+        str(read.jwt_secret_key.get_secret_value()) for read in reads if read.jwt_secret_key
+    } == {"a" * 64}
+    warnings = [
+        record.getMessage() for record in caplog.records if "random key" in record.getMessage()
+    ]
+    assert warnings == [
+        "JWT_SECRET_KEY is too predictable (a repeated pattern, or few distinct characters);"
+        " using a random key for this run (ENVIRONMENT=development)"
+    ]
+    assert app.state.settings.jwt_secret_key.get_secret_value() != "a" * 64

@@ -2,10 +2,11 @@
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from pydantic import SecretStr
 
 from ..settings import Settings
 from ..workflows import WORKFLOW_ROLES, wf
-from .auth.signing_key import refuse_missing_key
+from .auth.signing_key import service_signing_key
 from .db import open_configured_database
 from .deps import current_user_id
 from .docs import add_swagger_ui
@@ -21,11 +22,14 @@ from .schema import check_schema
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    if settings.jwt_secret_key is None:
-        raise refuse_missing_key()
+    key = settings.jwt_secret_key.get_secret_value() if settings.jwt_secret_key else None
+    development = settings.environment == "development"
+    # Once per app, so a development stand-in key is made (and logged) once, not per Settings().
+    signing_key = SecretStr(service_signing_key(key, development=development))
+    settings = settings.model_copy(update={"jwt_secret_key": signing_key})
     docs = settings.enable_docs
     if docs is None:
-        docs = settings.environment == "development"
+        docs = development
     app = FastAPI(
         title="{{ cookiecutter.project_slug }}",
         docs_url=None,

@@ -1,6 +1,7 @@
 """The JWT signing key policy: refuse a key an attacker could guess, outside development.
 
-Settings apply it when they are read (settings.py); the service refuses to start without a key.
+Settings refuse a guessable key as soon as they are read (settings.py); the service, when it
+starts, refuses a missing one or, in development, signs with a random stand-in (`service_signing_key`).
 """
 
 import logging
@@ -60,18 +61,21 @@ def signing_key_problem(key: str) -> str | None:
     return None
 
 
-def refuse_missing_key() -> InsecureSecretError:
-    return InsecureSecretError(f"JWT_SECRET_KEY is not set: {HOW_TO_FIX}")
+def refuse_a_guessable_key(key: str | None, *, development: bool) -> None:
+    """Raise if `key` is set and guessable, outside development. A missing key is no error here:
+    the console needs none; the service refuses to start without one."""
+    if key is None or development:
+        return
+    problem = signing_key_problem(key)
+    if problem is not None:
+        raise InsecureSecretError(f"{problem}: {HOW_TO_FIX}")
 
 
-def checked_signing_key(key: str | None, *, development: bool) -> str | None:
-    """The key to sign with. A guessable one is refused, except in development, where a random
-    key stands in for this process (a missing one too). Outside development a missing key stays
-    missing: the console needs none, and the service refuses to start without one."""
-    if key is None and not development:
-        return None
+def service_signing_key(key: str | None, *, development: bool) -> str:
+    """The key the service signs with. In development a missing or guessable key is replaced by a
+    random one for this process (its tokens end with it), and the log says so once."""
     problem = signing_key_problem(key or "")
-    if problem is None:
+    if problem is None and key is not None:
         return key
     if not development:
         raise InsecureSecretError(f"{problem}: {HOW_TO_FIX}")
