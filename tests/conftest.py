@@ -1,5 +1,7 @@
 """Fixtures: render the template, and one venv with the generated projects' dependencies."""
 
+import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -7,8 +9,23 @@ from pathlib import Path
 import pytest
 
 from .helpers import TEMPLATE_DIR, run, tool
+from .postgres_cluster import start_cluster
 
 Render = Callable[..., Path]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the main process (not an xdist worker): one PostgreSQL cluster for every generated
+    suite of the run, stopped when the run ends. Without PostgreSQL they skip its tests."""
+    if hasattr(config, "workerinput") or os.environ.get("TEST_POSTGRES_URL"):
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cluster = start_cluster(port)
+    if cluster is not None:
+        os.environ["TEST_POSTGRES_URL"] = cluster.url  # the xdist workers inherit it
+        config.add_cleanup(cluster.stop)
 
 
 @pytest.fixture
