@@ -30,8 +30,11 @@ def test_every_optional_path_exists_in_the_template() -> None:
             {"service": "none"},
             [
                 "weather_agent/service",
+                "weather_agent/demo/command.py",
+                "weather_agent/demo/servers.py",
                 "tests/service",
                 "tests/utils/accounts.py",
+                "tests/utils/demo.py",
                 "tests/utils/postgres.py",
                 "tests/utils/service_processes.py",
                 "tests/utils/websocket_client.py",

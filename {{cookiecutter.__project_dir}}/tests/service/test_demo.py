@@ -1,8 +1,10 @@
 """`{{ cookiecutter.project_slug }} demo`: the service with no keys, its answers marked as a demo, nothing of the
 project's configuration used and nothing left behind."""
 
+import os
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,7 @@ from {{ cookiecutter.project_slug }}.demo.llm import DEMO_MARK
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.example_client import sign_in
 
-from ..utils.demo import running_demo
-from ..utils.processes import run_python
+from ..utils.demo import CONSOLE_SCRIPT, running_demo
 from ..utils.websocket_client import initiate, run_over_websocket
 
 pytestmark = pytest.mark.slow
@@ -24,7 +25,7 @@ NOT_THE_DEMOS = {
     "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
     "WEATHER_OPENAPI_URL": "http://127.0.0.1:9/openapi.json",
     "WEATHER_API_KEY": "a-real-weather-key",  # pragma: allowlist secret
-    "JWT_SECRET_KEY": "short",  # the service refuses to start with it
+    "JWT_SECRET_KEY": "short",  # the service refuses it  # pragma: allowlist secret
 }
 
 
@@ -92,9 +93,13 @@ def test_a_port_in_use_is_refused_naming_the_way_out(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = {"TMPDIR": str(temporary_folder)}
-        refused = run_python(
-            "-m", "{{ cookiecutter.project_slug }}.cli", "demo", "--port", str(port), stdin="", env=env
+        refused = subprocess.run(
+            [str(CONSOLE_SCRIPT), "demo", "--port", str(port)],
+            env={**os.environ, "TMPDIR": str(temporary_folder)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     assert refused.returncode == 1
