@@ -597,7 +597,10 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
     users = arguments.users or profile.users
     project = load_project(arguments.project.resolve())
     workflow_users = [f"bench-user-{index:03d}" for index in range(users)]
-    with tempfile.TemporaryDirectory(prefix="service_load-") as temporary, fake_upstreams(project) as up:
+    with (
+        tempfile.TemporaryDirectory(prefix="service_load-") as temporary,
+        fake_upstreams(project) as up,
+    ):
         workdir = Path(temporary)
         log(f"creating {users + 1} accounts in {workdir / 'users.db'}")
         create_accounts(

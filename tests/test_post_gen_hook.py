@@ -280,7 +280,9 @@ def test_summary_gives_the_next_commands(service: str) -> None:
     demo = "  .venv/bin/weather_agent demo    (try it first: no keys needed, no LLM involved)"
     assert (demo in lines) is (service == "fastapi_oauth2")
     if service == "fastapi_oauth2":
-        assert lines.index(demo) < lines.index("  edit .env (OPENAI_API_KEY and the weather API credential)")
+        assert lines.index(demo) < lines.index(
+            "  edit .env (OPENAI_API_KEY and the weather API credential)"
+        )
     serve = "uvicorn --factory weather_agent.service.app:create_app"
     assert (serve in text) is (service == "fastapi_oauth2")
 

@@ -67,7 +67,8 @@ def run_demo(arguments: argparse.Namespace) -> int:
             password = secrets.token_urlsafe(12)
             create_demo_user(settings, password)
             app = create_app(settings)
-            serve_until_stopped(app, sock, lambda: announce(url_of(sock), password))
+            if not serve_until_stopped(app, sock, lambda: announce(url_of(sock), password)):
+                return 1
     except KeyboardInterrupt:
         pass
     print("demo stopped: its database and files are deleted", flush=True)

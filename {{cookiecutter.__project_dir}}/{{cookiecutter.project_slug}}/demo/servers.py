@@ -66,9 +66,12 @@ class AnnouncingServer(uvicorn.Server):
             self.announce()
 
 
-def serve_until_stopped(app: Any, sock: socket.socket, announce: Callable[[], None]) -> None:
-    """Serve `app` on `sock` in this thread until SIGINT or SIGTERM, then return."""
+def serve_until_stopped(app: Any, sock: socket.socket, announce: Callable[[], None]) -> bool:
+    """Serve `app` on `sock` in this thread until SIGINT or SIGTERM; whether it started (when
+    not, uvicorn has logged why)."""
     config = uvicorn.Config(
         app, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
     )
-    AnnouncingServer(config, announce).run(sockets=[sock])
+    server = AnnouncingServer(config, announce)
+    server.run(sockets=[sock])
+    return server.started
