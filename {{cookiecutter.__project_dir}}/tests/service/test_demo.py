@@ -72,7 +72,8 @@ def test_the_demo_answers_a_question_marked_as_a_demo_then_ctrl_c_removes_everyt
     # Nothing but this (no warnings, no tracebacks from the shutdown).
     assert printed_at_exit == "demo stopped: its database and files are deleted\n"
     assert list(temporary_folder.iterdir()) == []
-    # Neither the .env's database nor the shell's was made: nor were their servers asked.
+    # Neither the .env's database nor the shell's was made (and the answer came from the
+    # stand-ins: port 9 answers nothing).
     assert sorted(path.name for path in tmp_path.iterdir()) == [".env", "tmp"]
 
 
