@@ -7,8 +7,10 @@ import socket
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from {{ cookiecutter.project_slug }}.demo.command import DEMO_TITLE
 from {{ cookiecutter.project_slug }}.demo.llm import DEMO_MARK
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.example_client import sign_in
@@ -54,6 +56,8 @@ def test_the_demo_answers_a_question_marked_as_a_demo_then_ctrl_c_removes_everyt
         assert "no LLM involved" in "".join(demo.printed)
         # Its database's folder, while it runs.
         assert [path.name[:5] for path in temporary_folder.iterdir()] == ["demo-"]
+        assert DEMO_TITLE in httpx.get(f"{demo.url}/docs").text
+        assert httpx.get(f"{demo.url}/openapi.json").json()["info"]["title"].endswith(DEMO_TITLE)
         session = sign_in(demo.url, demo.username, demo.password)
         token = str(session.token["access_token"])
         session.close()

@@ -26,6 +26,7 @@ from .servers import bind_loopback, serve_until_stopped, serving_in_a_thread, ur
 from .weather_api import DEFAULT_SCHEME, create_fake_weather_api, valid_environment
 
 USERNAME = "demo"
+DEMO_TITLE = "(DEMO: no LLM involved)"
 DEFAULT_PORT = 8000
 
 
@@ -67,6 +68,9 @@ def run_demo(arguments: argparse.Namespace) -> int:
             password = secrets.token_urlsafe(12)
             create_demo_user(settings, password)
             app = create_app(settings)
+            # The API's reference (/docs, /openapi.json) says so too; the chat page reads
+            # settings.demo.
+            app.title = f"{app.title} {DEMO_TITLE}"
             if not serve_until_stopped(app, sock, lambda: announce(url_of(sock), password)):
                 return 1
     except KeyboardInterrupt:
