@@ -54,6 +54,7 @@ def test_the_demo_answers_a_question_marked_as_a_demo_then_ctrl_c_removes_everyt
     with running_demo(tmp_path, {**shell, "TMPDIR": str(temporary_folder)}) as demo:
         assert demo.chat_url.startswith("http://127.0.0.1:") and demo.url != "http://127.0.0.1:0"
         assert "no LLM involved" in "".join(demo.printed)
+        assert "".join(demo.printed).count(demo.password) == 1
         # Its database's folder, while it runs.
         assert [path.name[:5] for path in temporary_folder.iterdir()] == ["demo-"]
         assert DEMO_TITLE in httpx.get(f"{demo.url}/docs").text

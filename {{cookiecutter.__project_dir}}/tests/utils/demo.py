@@ -76,7 +76,12 @@ def running_demo(cwd: Path, env: dict[str, str] | None = None) -> Iterator[Runni
         printed: list[str] = []
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not printed or printed[-1].strip() != LAST_LINE:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(
+                    f"the demo was not ready in {START_TIMEOUT_SECONDS} s:\n" + "".join(printed)
+                ) from None
             assert line is not None, "the demo ended before it was ready:\n" + "".join(printed)
             printed.append(line)
         yield RunningDemo(
