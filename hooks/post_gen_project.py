@@ -30,6 +30,7 @@ OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     "{project_slug}/service": lambda answers: answers["service"] == "fastapi_oauth2",
     # `<slug> demo` serves the service; the stand-ins beside it (demo/llm.py...) serve the tests.
     "{project_slug}/demo/command.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "{project_slug}/demo/run.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "{project_slug}/demo/servers.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",

@@ -31,6 +31,7 @@ def test_every_optional_path_exists_in_the_template() -> None:
             [
                 "weather_agent/service",
                 "weather_agent/demo/command.py",
+                "weather_agent/demo/run.py",
                 "weather_agent/demo/servers.py",
                 "tests/service",
                 "tests/utils/accounts.py",

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from {{ cookiecutter.project_slug }}.demo.command import DEMO_TITLE
 from {{ cookiecutter.project_slug }}.demo.llm import DEMO_MARK
+from {{ cookiecutter.project_slug }}.demo.run import DEMO_TITLE
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.example_client import sign_in
 
