@@ -51,7 +51,7 @@ def workflows_per_second(project: Project, workers: int, *, users: int, workflow
     password = importlib.import_module("tests.utils.accounts").PASSWORD
     free_port = importlib.import_module("tests.utils.loopback").free_port
     names = [f"bench{number}" for number in range(users)]
-    with tempfile.TemporaryDirectory() as scratch, fake_upstreams() as upstreams:
+    with tempfile.TemporaryDirectory() as scratch, fake_upstreams(project) as upstreams:
         folder = Path(scratch)
         database_url = f"sqlite:///{folder / 'users.db'}"
         env = processes.service_environment(database_url) | upstreams.env

@@ -116,12 +116,13 @@ def load_project(root: Path) -> Project:
         raise BenchmarkError(
             f"{root} has no <package>/service/app.py: was it rendered with a service?"
         )
-    if not (root / "tests" / "fakes" / "llm.py").is_file():
-        raise BenchmarkError(f"{root} has no tests/fakes/llm.py to stand in for the LLM")
+    package = apps[0].parent.parent.name
+    if not (root / package / "demo" / "llm.py").is_file():
+        raise BenchmarkError(f"{root} has no {package}/demo/llm.py to stand in for the LLM")
     sys.path.insert(0, str(root))
     loopback = importlib.import_module("tests.utils.loopback")
     loopback.refuse_non_loopback_connections()
-    return Project(root, apps[0].parent.parent.name)
+    return Project(root, package)
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,10 @@ class Upstreams:
 
 
 @contextlib.contextmanager
-def fake_upstreams() -> Iterator[Upstreams]:
-    """Serve the tests' fake LLM and fake weather API in threads of this process."""
-    fake_llm = importlib.import_module("tests.fakes.llm")
-    fake_weather = importlib.import_module("tests.fakes.weather_api")
+def fake_upstreams(project: Project) -> Iterator[Upstreams]:
+    """Serve the project's fake LLM and fake weather API (its demo/) in threads of this process."""
+    fake_llm = importlib.import_module(f"{project.package}.demo.llm")
+    fake_weather = importlib.import_module(f"{project.package}.demo.weather_api")
     serve = importlib.import_module("tests.utils.loopback").serve
     with (
         serve(fake_llm.create_fake_llm()) as llm_url,
@@ -596,7 +597,10 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
     users = arguments.users or profile.users
     project = load_project(arguments.project.resolve())
     workflow_users = [f"bench-user-{index:03d}" for index in range(users)]
-    with tempfile.TemporaryDirectory(prefix="service_load-") as temporary, fake_upstreams() as up:
+    with (
+        tempfile.TemporaryDirectory(prefix="service_load-") as temporary,
+        fake_upstreams(project) as up,
+    ):
         workdir = Path(temporary)
         log(f"creating {users + 1} accounts in {workdir / 'users.db'}")
         create_accounts(

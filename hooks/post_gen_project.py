@@ -28,8 +28,13 @@ from pathlib import Path
 OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     ".devcontainer": lambda answers: bool(answers["use_devcontainer"]),
     "{project_slug}/service": lambda answers: answers["service"] == "fastapi_oauth2",
+    # `<slug> demo` serves the service; the stand-ins beside it (demo/llm.py...) serve the tests.
+    "{project_slug}/demo/command.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "{project_slug}/demo/run.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "{project_slug}/demo/servers.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/service": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/accounts.py": lambda answers: answers["service"] == "fastapi_oauth2",
+    "tests/utils/demo.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/postgres.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/service_processes.py": lambda answers: answers["service"] == "fastapi_oauth2",
     "tests/utils/websocket_client.py": lambda answers: answers["service"] == "fastapi_oauth2",
@@ -283,11 +288,13 @@ def summary(project: Path, answers: dict[str, object], ok: bool) -> str:
         f"{'Ready' if ok else 'Generated, but setup did not finish'}: {project}",
         "Next:",
         f"  cd {project}",
-        "  edit .env (OPENAI_API_KEY and the weather API credential)",
     ]
     setup = answers["post_generation_setup"]
     if setup == "skip":
         lines.append('  python3 -m venv .venv && .venv/bin/pip install -e ".[dev]"')
+    if answers["service"] == "fastapi_oauth2":
+        lines.append(f"  .venv/bin/{slug} demo    (try it first: no keys needed, no LLM involved)")
+    lines.append("  edit .env (OPENAI_API_KEY and the weather API credential)")
     # The hooks check what a commit adds: installed before the first commit, they would check
     # every generated file at once and block it.
     lines += [

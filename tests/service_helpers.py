@@ -19,7 +19,7 @@ from .helpers import DEFAULT_SLUG, TEMPLATE_DIR, TOOLS_BIN, run, tool
 PASSWORD = "a long enough passphrase"  # a test account's
 FORECAST_DATE = "2031-04-05"  # what the project's fake weather API answers
 WEATHER_KEY = "test-weather-key"  # what it accepts as an API key in a header (its default)
-FAKES = "tests.fakes"  # the project's fakes, as a module path from the project's folder
+FAKES = f"{DEFAULT_SLUG}.demo"  # the project's fakes (its demo's too), as a module path
 
 
 def generate_installed_project(folder: Path) -> Path:
@@ -91,7 +91,7 @@ def weather_fakes(project: Path, env: dict[str, str]) -> Iterator[dict[str, str]
             uvicorn(
                 project,
                 "--factory",
-                "tests.fakes.weather_api:create_fake_weather_api",
+                f"{FAKES}.weather_api:create_fake_weather_api",
                 port=weather,
             ),
             project,

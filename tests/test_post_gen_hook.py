@@ -30,8 +30,12 @@ def test_every_optional_path_exists_in_the_template() -> None:
             {"service": "none"},
             [
                 "weather_agent/service",
+                "weather_agent/demo/command.py",
+                "weather_agent/demo/run.py",
+                "weather_agent/demo/servers.py",
                 "tests/service",
                 "tests/utils/accounts.py",
+                "tests/utils/demo.py",
                 "tests/utils/postgres.py",
                 "tests/utils/service_processes.py",
                 "tests/utils/websocket_client.py",
@@ -273,6 +277,13 @@ def test_summary_gives_the_next_commands(service: str) -> None:
     commit = lines.index('  git add -A && git commit -m "Initial commit"')
     assert lines[commit + 1] == "  .venv/bin/pre-commit install"
     assert ("users create <name> --role admin" in text) is (service == "fastapi_oauth2")
+    # The demo needs no keys: it comes before editing .env.
+    demo = "  .venv/bin/weather_agent demo    (try it first: no keys needed, no LLM involved)"
+    assert (demo in lines) is (service == "fastapi_oauth2")
+    if service == "fastapi_oauth2":
+        assert lines.index(demo) < lines.index(
+            "  edit .env (OPENAI_API_KEY and the weather API credential)"
+        )
     serve = "uvicorn --factory weather_agent.service.app:create_app"
     assert (serve in text) is (service == "fastapi_oauth2")
 

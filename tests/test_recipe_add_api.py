@@ -26,10 +26,10 @@ import pytest
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from SLUG.demo.weather_api import FORECAST_DATE, KEY_HEADER, VALID_KEY
 from SLUG.workflows import wf
 
 from .fakes.recording_ui import RecordingUI
-from .fakes.weather_api import FORECAST_DATE, KEY_HEADER, VALID_KEY
 from .utils.loopback import LocalServer, serve
 
 FORECAST_TOKEN = "test-forecast-token"  # pragma: allowlist secret

@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from .conftest import Render
 from .helpers import DEFAULT_SLUG, run, tool
-from .service_helpers import PASSWORD, SERVICE_APP, free_port, service_env, serving
+from .service_helpers import FAKES, PASSWORD, SERVICE_APP, free_port, service_env, serving
 
 TOPIC = "the sea"
 
@@ -50,7 +50,7 @@ def run_haiku_over_the_service(project: Path, python: Path, env: dict[str, str])
     base = f"http://127.0.0.1:{api}"
     with (
         serving(
-            uvicorn(python, "--factory", "tests.fakes.llm:create_fake_llm", port=llm),
+            uvicorn(python, "--factory", f"{FAKES}.llm:create_fake_llm", port=llm),
             project,
             env,
             f"http://127.0.0.1:{llm}/openapi.json",

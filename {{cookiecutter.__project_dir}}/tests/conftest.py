@@ -7,15 +7,20 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.project_slug }}.clients import openapi
+from {{ cookiecutter.project_slug }}.demo.llm import create_fake_llm
+from {{ cookiecutter.project_slug }}.demo.weather_api import (
+    DEFAULT_SCHEME,
+    create_fake_weather_api,
+    valid_environment,
+)
 
-from .fakes.llm import FakeLLM, create_fake_llm
+from .fakes.llm import FakeLLM
 from .fakes.llm_cassette import (
     Provider,
     cassette_llm,
     cassette_path,
     secrets_in_environment,
 )
-from .fakes.weather_api import DEFAULT_SCHEME, create_fake_weather_api, valid_environment
 from .utils.environment import CONFIG_VARIABLES
 from .utils.loopback import LocalServer, refuse_non_loopback_connections, serve
 
@@ -81,7 +86,7 @@ def weather_api_server() -> Iterator[LocalServer]:
 
 @pytest.fixture
 def fake_llm(fake_llm_server: FakeLLM) -> FakeLLM:
-    """The fake LLM (tests/fakes/llm.py): answers weather questions unless the test scripts it."""
+    """The fake LLM ({{ cookiecutter.project_slug }}/demo/llm.py): answers weather questions unless the test scripts it."""
     fake_llm_server.reset()
     return fake_llm_server
 

@@ -2,8 +2,10 @@
 
 import pytest
 
-from .fakes.llm import FakeLLM, call, calls, say
-from .fakes.weather_api import FORECAST_DATE
+from {{ cookiecutter.project_slug }}.demo.llm import call, calls, say
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
+
+from .fakes.llm import FakeLLM
 from .utils.loopback import LocalServer
 from .utils.workflows import run_workflow
 

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from .fakes.llm import FakeLLM, call, create_fake_llm, say
+from {{ cookiecutter.project_slug }}.demo.llm import call, create_fake_llm, say
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
+
+from .fakes.llm import FakeLLM
 from .fakes.llm_cassette import Provider, cassette_llm, secrets_in_environment
-from .fakes.weather_api import FORECAST_DATE
 from .utils.loopback import serve
 from .utils.processes import PROJECT_ROOT, run_python
 from .utils.workflows import run_workflow
@@ -23,7 +25,7 @@ QUESTION = "What is the weather in Paris?"
 RECORDED_TEST = f"""
 import pytest
 
-from tests.fakes.weather_api import FORECAST_DATE
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from tests.utils.workflows import run_workflow
 
 

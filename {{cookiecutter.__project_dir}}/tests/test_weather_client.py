@@ -12,14 +12,7 @@ import requests
 
 from {{ cookiecutter.project_slug }} import weather
 from {{ cookiecutter.project_slug }}.clients.credentials import CREDENTIAL_SCHEMES
-from {{ cookiecutter.project_slug }}.settings import MissingSettingError
-from {{ cookiecutter.project_slug }}.weather import (
-    WEATHER_FUNCTIONS,
-    WeatherAPIError,
-    create_weather_api,
-)
-
-from .fakes.weather_api import (
+from {{ cookiecutter.project_slug }}.demo.weather_api import (
     FORECAST_DATE,
     ISSUED_TOKEN,
     KEY_HEADER,
@@ -32,6 +25,13 @@ from .fakes.weather_api import (
     create_fake_weather_api,
     valid_environment,
 )
+from {{ cookiecutter.project_slug }}.settings import MissingSettingError
+from {{ cookiecutter.project_slug }}.weather import (
+    WEATHER_FUNCTIONS,
+    WeatherAPIError,
+    create_weather_api,
+)
+
 from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")

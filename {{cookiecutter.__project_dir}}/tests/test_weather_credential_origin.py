@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from fastapi import HTTPException
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import create_fake_weather_api
 from {{ cookiecutter.project_slug }}.weather import WeatherAPIError, create_weather_api
 from {{ cookiecutter.project_slug }}.workflows import wf
 
 from .fakes.recording_ui import RecordingUI
-from .fakes.weather_api import create_fake_weather_api, create_weather_api_serving
+from .fakes.weather_api import create_weather_api_serving
 from .utils.loopback import LocalServer, serve
 
 pytestmark = pytest.mark.usefixtures("configured")

@@ -2,8 +2,9 @@
 
 import pytest
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE, REFUSAL
+
 from .fakes.recording_ui import RecordingUI
-from .fakes.weather_api import FORECAST_DATE, FORECAST_TEMPERATURE, REFUSAL
 from .utils.environment import SECRET_VARIABLE
 from .utils.loopback import LocalServer
 from .utils.processes import PROJECT_ROOT, run_python

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
     max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
+    demo: bool = False  # set by `{{ cookiecutter.project_slug }} demo` only: pages say it is a demo
 
     @model_validator(mode="after")
     def refuse_a_guessable_signing_key(self) -> "Settings":

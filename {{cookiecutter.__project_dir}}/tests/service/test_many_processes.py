@@ -15,10 +15,10 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.accounts import create_user
 from {{ cookiecutter.project_slug }}.service.db import open_database
 
-from ..fakes.weather_api import FORECAST_DATE
 from ..utils.accounts import PASSWORD, bearer
 from ..utils.loopback import free_port
 from ..utils.postgres import PostgresServer

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.accounts import get_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.auth.sessions import delete_user
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..fakes.weather_api import FORECAST_DATE
 from ..utils.accounts import PASSWORD, MakeUser, bearer
 from ..utils.loopback import serve
 from ..utils.processes import run_python

@@ -11,11 +11,11 @@ import jwt
 import pytest
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.accounts import disable_user, get_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..fakes.weather_api import FORECAST_DATE
 from ..utils.accounts import SIGNING_KEY, MakeUser, bearer
 from ..utils.loopback import serve
 from ..utils.websocket_client import (

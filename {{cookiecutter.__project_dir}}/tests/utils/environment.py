@@ -16,5 +16,5 @@ CONFIG_VARIABLES = [
 ]
 
 # The variable that holds the credential of the scheme the tests use by default
-# (fakes/weather_api.py's DEFAULT_SCHEME): a name, not a credential.
+# ({{ cookiecutter.project_slug }}/demo/weather_api.py's DEFAULT_SCHEME): a name, not a credential.
 SECRET_VARIABLE = "WEATHER_API_KEY"  # pragma: allowlist secret

@@ -1,5 +1,5 @@
 """`{{ cookiecutter.project_slug }} users ...` and `db ...`: the service's accounts and database
-schema, from a shell.
+schema, from a shell; and `demo` (demo/command.py).
 
 Passwords are read from a prompt, or from standard input when it is not a terminal; never from
 the command line, where other users of the machine could read them.
@@ -10,6 +10,7 @@ import sys
 
 from sqlalchemy.orm import Session
 
+from ..demo.command import add_demo_command
 from ..settings import Settings
 from .accounts import (
     UserError,
@@ -27,7 +28,9 @@ from .schema import SchemaError, check_schema, new_revision, upgrade
 
 
 def add_service_commands(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add `users ...` and `db ...` to the project's console command (see the package's cli.py)."""
+    """Add `users ...`, `db ...` and `demo` to the project's console command (see the package's
+    cli.py)."""
+    add_demo_command(groups)
     database = groups.add_parser("db", help="manage the database schema (Alembic migrations)")
     database.set_defaults(run=run_database_command)
     database_commands = database.add_subparsers(dest="command", required=True)
