@@ -117,7 +117,9 @@ def test_websocket_handshake_log_carries_no_query_string(uvicorn_process: Uvicor
         assert close_of(websocket)[0] == 1008  # an unknown ticket: closed after the handshake
 
     log = uvicorn_process.log.read_text()
-    assert '"WebSocket /fastagency/ws" 401' in log and '"WebSocket /fastagency/ws" [accepted]' in log
+    assert (
+        '"WebSocket /fastagency/ws" 401' in log and '"WebSocket /fastagency/ws" [accepted]' in log
+    )
     assert SECRET_IN_URL not in log
 
 
