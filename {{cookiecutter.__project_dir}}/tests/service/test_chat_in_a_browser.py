@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -42,7 +42,7 @@ QUIET_CHROMIUM = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 412, "height": 915}
+PHONE = ViewportSize(width=412, height=915)
 WAIT_MS = 30_000
 QUESTION = "What is the weather in Paris?"
 
