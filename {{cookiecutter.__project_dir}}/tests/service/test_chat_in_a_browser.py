@@ -58,6 +58,17 @@ def choose(ui: Any, params: dict[str, Any]) -> str:
     return f"You chose {unit}"
 
 
+def toppings(ui: Any, params: dict[str, Any]) -> str:
+    chosen = ui.multiple_choice(
+        sender="Workflow",
+        recipient="User",
+        prompt="Which toppings?",
+        choices=["cheese", "olives", "ham"],
+        single=False,
+    )
+    return f"Toppings: {chosen}"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if BROWSER is None:
@@ -80,6 +91,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def service(settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow) -> Iterator[str]:
     add_workflow("explode", explode, ("user",))
     add_workflow("choose", choose, ("user",))
+    add_workflow("toppings", toppings, ("user",))
     make_user("alice")
     with serve(create_app(settings)) as url:
         yield url
@@ -158,6 +170,17 @@ def test_a_multiple_choice_question_is_answered_in_the_page(page: Page, service:
     expect(page.locator(".message.result")).to_have_text("ResultYou chose Fahrenheit")
 
 
+def test_a_question_with_several_answers_gets_the_chosen_ones(page: Page, service: str) -> None:
+    sign_in(page, service)
+    start(page, "toppings")
+
+    page.get_by_label("cheese").check()
+    page.get_by_label("ham").check()
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.locator(".message.result")).to_have_text("ResultToppings: cheese,ham")
+
+
 def test_a_failed_workflow_shows_its_incident_id_and_nothing_else(page: Page, service: str) -> None:
     sign_in(page, service)
     start(page, "explode")
@@ -177,6 +200,22 @@ def test_an_expired_access_token_is_refreshed_by_the_page(page: Page, service: s
 
     expect(page.get_by_label("Celsius")).to_be_visible()  # the run started, after a refresh
     assert page.evaluate("session.tokens.access_token") != "expired"
+
+
+def test_calls_that_find_the_token_expired_together_refresh_it_once(
+    page: Page, service: str, db: Session
+) -> None:
+    sign_in(page, service)
+    expect(page.get_by_label("Workflow", exact=True)).to_be_visible()
+    page.evaluate("session.tokens.access_token = 'expired'")
+
+    # A refresh token sent twice would end the session (the service takes it for a stolen one).
+    listed = page.evaluate(
+        "Promise.all([api('fastagency/discovery'), api('fastagency/discovery')])"
+    )
+
+    assert [len(workflows) for workflows in listed] == [4, 4]  # weather and this module's three
+    assert db.scalars(select(LoginSession.revoked)).all() == [False]
 
 
 def test_a_demo_service_says_so_on_its_page(page: Page, settings: Settings) -> None:

@@ -18,6 +18,7 @@ from websockets.typing import Origin
 
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.models import WebSocketTicket
+from {{ cookiecutter.project_slug }}.service.runs.origins import origin_allowed
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import MakeUser, bearer
@@ -149,6 +150,30 @@ def test_allowed_origins_replace_the_services_own(settings: Settings, accounts: 
             allowed = follow(websocket, start)[-1]["content"]["result"]
 
     assert own_origin == 1008 and allowed == "alice"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "origin", "allowed"),
+    [
+        ("ws", "http://127.0.0.1:8000", True),
+        ("ws", "http://127.0.0.1:8001", False),
+        ("ws", "https://127.0.0.1:8000", False),
+        # Behind a TLS proxy that uvicorn trusts (--proxy-headers): the page is https.
+        ("wss", "https://127.0.0.1:8000", True),
+        ("wss", "http://127.0.0.1:8000", False),
+        ("ws", "null", False),  # a sandboxed frame or a file
+    ],
+)
+def test_the_services_own_origin_is_its_scheme_and_host(
+    scheme: str, origin: str, allowed: bool
+) -> None:
+    scope = {
+        "type": "websocket",
+        "scheme": scheme,
+        "headers": [(b"host", b"127.0.0.1:8000"), (b"origin", origin.encode())],
+    }
+
+    assert origin_allowed(scope, []) is allowed
 
 
 def test_allowed_origins_must_be_origins() -> None:

@@ -7,7 +7,7 @@
 // shown with textContent: messages are data, never markup.
 "use strict";
 
-const session = { tokens: null, socket: null };
+const session = { tokens: null, socket: null, refreshing: null };
 
 const byId = (id) => document.getElementById(id);
 
@@ -29,7 +29,16 @@ async function signIn(username, password) {
   session.tokens = await response.json();
 }
 
-async function refresh() {
+// One refresh at a time: a refresh token works once, and the service ends the session when one
+// comes back a second time.
+function refresh() {
+  session.refreshing ??= exchangeRefreshToken().finally(() => {
+    session.refreshing = null;
+  });
+  return session.refreshing;
+}
+
+async function exchangeRefreshToken() {
   const refreshToken = session.tokens.refresh_token;
   const response = await fetch("token", form({ grant_type: "refresh_token", refresh_token: refreshToken }));
   if (!response.ok) {
@@ -110,7 +119,9 @@ function fold(details, summary, heading, value) {
   details.append(title, pre);
 }
 
-function ask(prompt, choices, password) {
+// The answer form: a text field, or one radio button per choice (check boxes when several may be
+// chosen: the answer is then the chosen ones, comma-separated, as FastAgency's own UI sends them).
+function ask(prompt, { choices = [], single = true, selected = null, password = false }) {
   byId("answer-prompt").textContent = prompt || "The workflow asks:";
   const choiceList = byId("answer-choices");
   choiceList.replaceChildren();
@@ -122,10 +133,11 @@ function ask(prompt, choices, password) {
   choices.forEach((choice, index) => {
     const label = document.createElement("label");
     const radio = document.createElement("input");
-    radio.type = "radio";
+    radio.type = single ? "radio" : "checkbox";
     radio.name = "choice";
     radio.value = choice;
-    radio.required = true;
+    radio.required = single;
+    radio.checked = choice === selected;
     radio.id = `choice-${index}`;
     label.htmlFor = radio.id;
     label.textContent = choice;
@@ -153,11 +165,11 @@ function show(message) {
       break;
     case "text_input":
       entry("question", from, content.prompt);
-      ask(content.prompt, [], content.password);
+      ask(content.prompt, { password: content.password });
       break;
     case "multiple_choice":
       entry("question", from, content.prompt);
-      ask(content.prompt, content.choices || [], false);
+      ask(content.prompt, { choices: content.choices || [], single: content.single, selected: content.default });
       break;
     case "workflow_completed":
       entry("result", "Result", content.result);
@@ -282,9 +294,9 @@ document.addEventListener("DOMContentLoaded", () => {
   byId("answer-form").addEventListener(
     "submit",
     reporting("chat-error", async () => {
-      const chosen = byId("answer-choices").querySelector("input:checked");
+      const chosen = [...byId("answer-choices").querySelectorAll("input:checked")];
       const answer = byId("answer");
-      const text = chosen ? chosen.value : answer.value;
+      const text = answer.hidden ? chosen.map((input) => input.value).join(",") : answer.value;
       session.socket.send(text);
       entry("answer", "You", answer.type === "password" ? "••••••" : text);
       byId("answer-form").hidden = true;
