@@ -122,6 +122,8 @@ def screenshot(page: Page, name: str, folder: Path) -> Path:
 def test_a_user_signs_in_asks_about_the_weather_answers_the_workflow_and_signs_out(
     page: Page, service: str, db: Session, tmp_path: Path
 ) -> None:
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     sign_in(page, service)
     expect(page).to_have_url(f"{service}/chat")
     expect(page.get_by_text("Demo: no LLM involved")).to_be_hidden()
@@ -148,6 +150,7 @@ def test_a_user_signs_in_asks_about_the_weather_answers_the_workflow_and_signs_o
     expect(page.get_by_label("Username")).to_be_visible()
     expect(page.locator("#conversation")).to_be_hidden()
     assert db.scalars(select(LoginSession.revoked)).all() == [True]  # the session has ended
+    assert console == []  # no error, no request the Content-Security-Policy refused
 
 
 def test_a_wrong_password_is_refused_with_the_services_reason(page: Page, service: str) -> None:

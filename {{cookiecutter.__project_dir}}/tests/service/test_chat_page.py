@@ -61,7 +61,7 @@ def test_the_chat_page_loads_its_files_from_the_service_only(client: TestClient)
     page = client.get("/chat").text
     urls = controls_of(page).urls
 
-    assert urls == ["chat/assets/chat.css", "chat/assets/chat.js"]
+    assert urls == ["chat/assets/icon.svg", "chat/assets/chat.css", "chat/assets/chat.js"]
     assert "<script>" not in page and "style=" not in page  # nothing inline: the policy forbids it
     script, style = client.get("/chat/assets/chat.js"), client.get("/chat/assets/chat.css")
     assert script.status_code == style.status_code == 200
