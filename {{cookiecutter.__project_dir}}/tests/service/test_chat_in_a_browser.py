@@ -31,6 +31,12 @@ BROWSER = next(
     ),
     None,
 )
+if BROWSER is None:  # one line in the test summary, for the whole file
+    pytest.skip(
+        "no Chromium or Chrome on PATH: apt-get install chromium (or google-chrome)",
+        allow_module_level=True,
+    )
+
 # Chromium's own background traffic (updates, sync, ...) would leave the machine; the tests
 # allow loopback only.
 QUIET_CHROMIUM = [
@@ -71,8 +77,6 @@ def toppings(ui: Any, params: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if BROWSER is None:
-        pytest.skip("no Chromium or Chrome on PATH: apt-get install chromium (or google-chrome)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=BROWSER, args=QUIET_CHROMIUM)
         yield launched
