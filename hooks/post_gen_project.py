@@ -42,6 +42,8 @@ OPTIONAL_PATHS: dict[str, Callable[[dict[str, object]], bool]] = {
     "docker": lambda answers: answers["service"] == "fastapi_oauth2",
     ".dockerignore": lambda answers: answers["service"] == "fastapi_oauth2",
     "compose.yaml": lambda answers: answers["service"] == "fastapi_oauth2",
+    # The README's picture of the service's chat page.
+    "docs": lambda answers: answers["service"] == "fastapi_oauth2",
     # Proprietary code ships no license: all rights reserved.
     "LICENSE": lambda answers: answers["license"] != "Proprietary",
 }

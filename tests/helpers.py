@@ -85,6 +85,14 @@ def rendered_files(project: Path) -> list[Path]:
     ]
 
 
+# Pictures (the README's screenshot): not text, so both tools copy them as they are.
+BINARY_SUFFIXES = {".png"}
+
+
+def rendered_text_files(project: Path) -> list[Path]:
+    return [path for path in rendered_files(project) if path.suffix not in BINARY_SUFFIXES]
+
+
 def project_tree(project: Path) -> dict[str, bytes]:
     """Every rendered file's content by its path in the project (the answers file each tool
     writes for its updates aside: copier's, cruft's).

@@ -16,7 +16,7 @@ from .helpers import (
     copier_copy,
     load_hook,
     project_tree,
-    rendered_files,
+    rendered_text_files,
     run,
     tool,
     windows_name_problem,
@@ -84,7 +84,7 @@ def title_in(main: Path) -> object:
 
 def assert_valid_project(project: Path, name: str, description: str, author: str) -> str:
     """Check the rendered project against the answers; return its package name."""
-    for path in rendered_files(project):
+    for path in rendered_text_files(project):
         relative = path.relative_to(project)
         for part in relative.parts:
             assert windows_name_problem(part) is None, f"{relative}: {windows_name_problem(part)}"

@@ -42,6 +42,7 @@ def test_every_optional_path_exists_in_the_template() -> None:
                 "docker",
                 ".dockerignore",
                 "compose.yaml",
+                "docs",
             ],
         ),
         ({"license": "Proprietary"}, ["LICENSE"]),

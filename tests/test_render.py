@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from .conftest import Render
-from .helpers import AUTH_SCHEMES, DEFAULT_SLUG, QUESTIONS, TOOLS_BIN, rendered_files, run
+from .helpers import (
+    AUTH_SCHEMES,
+    DEFAULT_SLUG,
+    PROJECT_TEMPLATE,
+    QUESTIONS,
+    TOOLS_BIN,
+    rendered_text_files,
+    run,
+)
 
 GENERATOR_TEMPLATE = Path(DEFAULT_SLUG) / "openapi_template" / "main.jinja2"
 
@@ -43,7 +51,7 @@ def test_option_renders_a_clean_project(
     monkeypatch.setenv("TEMPLATE_SETUP_STRICT", "1")
     project = render(**answers)
 
-    for path in rendered_files(project):
+    for path in rendered_text_files(project):
         text = path.read_text()
         if path.relative_to(project) == GENERATOR_TEMPLATE:
             # The API client's code template keeps fastapi-code-generator's own tags.
@@ -157,6 +165,15 @@ def test_console_only_project_has_no_service(render: Render) -> None:
     assert "add_user_commands" not in (project / DEFAULT_SLUG / "cli.py").read_text()
     assert "JWT_SECRET_KEY" not in (project / ".env").read_text()
     assert "uvicorn" not in (project / "README.md").read_text()
+    assert not (project / "docs").exists()  # the chat page's picture
+
+
+def test_readme_picture_is_copied_unrendered(render: Render) -> None:
+    picture = Path("docs") / "chat.png"
+
+    copied = (render() / picture).read_bytes()
+
+    assert copied == (PROJECT_TEMPLATE / picture).read_bytes()
 
 
 def test_service_project_gets_a_private_signing_key(render: Render) -> None:

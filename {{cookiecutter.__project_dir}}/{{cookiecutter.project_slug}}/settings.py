@@ -3,7 +3,7 @@ variables come from `APISettings` under that API's own prefix."""
 {% if cookiecutter.service == "fastapi_oauth2" %}
 from typing import Literal
 {% endif %}
-from pydantic import SecretStr{% if cookiecutter.service == "fastapi_oauth2" %}, model_validator{% endif %}
+from pydantic import SecretStr{% if cookiecutter.service == "fastapi_oauth2" %}, field_validator, model_validator{% endif %}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.service == "fastapi_oauth2" %}
 
@@ -61,8 +61,28 @@ class Settings(BaseSettings):
     workflow_max_running_per_user: int = 3
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
+    # The chat page (service/routes/chat.py). Browsers open its websocket with a single-use
+    # ticket valid this long; and only pages from these origins (e.g. ["https://chat.example.com"])
+    # may open a websocket at all: empty means the service's own origin, as the request names it.
+    websocket_ticket_seconds: int = 30
+    allowed_origins: list[str] = []
+    # Marks every page as a demo; set by `{{ cookiecutter.project_slug }} demo`.
+    demo: bool = False
     max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
     demo: bool = False  # set by `{{ cookiecutter.project_slug }} demo` only: pages say it is a demo
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def origins_only(cls, origins: list[str]) -> list[str]:
+        """Each entry as browsers send Origin: scheme and host (and port), nothing after."""
+        for origin in origins:
+            scheme, _, host = origin.partition("://")
+            if scheme not in ("http", "https") or not host or "/" in host:
+                raise ValueError(
+                    f"ALLOWED_ORIGINS: {origin!r} is not an origin such as https://chat.example.com"
+                    " (a scheme and a host, no path, no trailing slash)"
+                )
+        return origins
 
     @model_validator(mode="after")
     def refuse_a_guessable_signing_key(self) -> "Settings":

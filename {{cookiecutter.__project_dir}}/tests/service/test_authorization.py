@@ -29,6 +29,7 @@ PUBLIC_ROUTES = {
     "/openapi.json",
     "/docs",
     "/docs/oauth2-redirect",
+    "/chat",  # the page: everything it shows comes from the routes below, with a token
 }
 
 # RFC 6750 §3.1: a missing role is a token without the needed scope, not a bad token.

@@ -17,6 +17,7 @@ from ..utils.service_processes import (
     serving,
     upgrade_schema,
 )
+from ..utils.websocket_client import close_of
 
 BODY_MEGABYTES = 200
 MEGABYTE = b"a" * 1024 * 1024
@@ -111,10 +112,14 @@ def test_websocket_handshake_log_carries_no_query_string(uvicorn_process: Uvicor
     ws_url = uvicorn_process.url.replace("http://", "ws://") + "/fastagency/ws"
 
     with pytest.raises(InvalidStatus):  # no credential: refused
-        connect(f"{ws_url}?ticket={SECRET_IN_URL}", open_timeout=10)
+        connect(f"{ws_url}?access_token={SECRET_IN_URL}", open_timeout=10)
+    with connect(f"{ws_url}?ticket={SECRET_IN_URL}", open_timeout=10) as websocket:
+        assert close_of(websocket)[0] == 1008  # an unknown ticket: closed after the handshake
 
     log = uvicorn_process.log.read_text()
-    assert '"WebSocket /fastagency/ws" 401' in log
+    assert (
+        '"WebSocket /fastagency/ws" 401' in log and '"WebSocket /fastagency/ws" [accepted]' in log
+    )
     assert SECRET_IN_URL not in log
 
 

@@ -10,6 +10,7 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 from websockets.sync.connection import Connection
+from websockets.typing import Origin
 
 from {{ cookiecutter.project_slug }}.service.example_client import sign_in
 
@@ -80,12 +81,43 @@ def close_of(websocket: Connection) -> tuple[int, str]:
 
 def run_over_websocket(url: str, token: str, start: Any) -> list[dict[str, Any]]:
     """Open the websocket, send the start message, collect messages until the run completes."""
-    messages: list[dict[str, Any]] = []
     with workflow_socket(url, token) as websocket:
-        websocket.send(json.dumps(start))
-        try:
-            while not messages or messages[-1]["type"] != "workflow_completed":
-                messages.append(receive(websocket))
-        except ConnectionClosed:
-            pass
+        return follow(websocket, start)
+
+
+def follow(websocket: Connection, start: Any) -> list[dict[str, Any]]:
+    """Send the start message, collect messages until the run completes (or the socket closes)."""
+    messages: list[dict[str, Any]] = []
+    websocket.send(json.dumps(start))
+    try:
+        while not messages or messages[-1]["type"] != "workflow_completed":
+            messages.append(receive(websocket))
+    except ConnectionClosed:
+        pass
     return messages
+
+
+# As the chat page does it: a ticket for the reservation, then the websocket with it.
+def request_ticket(url: str, token: str, start: Any) -> httpx.Response:
+    return httpx.post(
+        f"{url}/fastagency/ticket",
+        json={"workflow_uuid": start["workflow_uuid"]},
+        headers=bearer(token),
+        timeout=WAIT_SECONDS,
+    )
+
+
+def ticket_for(url: str, token: str, start: Any) -> str:
+    response = request_ticket(url, token, start)
+    assert response.status_code == 200, response.text
+    return str(response.json()["ticket"])
+
+
+@contextmanager
+def ticket_socket(url: str, ticket: str, origin: str | None = None) -> Iterator[Connection]:
+    """The websocket opened with a ticket and no Authorization header, as a browser page on
+    `origin` does (by default the service's own page)."""
+    ws_url = url.replace("http://", "ws://") + f"/fastagency/ws?ticket={ticket}"
+    page = Origin(origin or url)
+    with connect(ws_url, origin=page, open_timeout=WAIT_SECONDS) as websocket:
+        yield websocket

@@ -15,6 +15,7 @@ from .middleware.access_log import drop_query_strings_from_uvicorn_logs
 from .middleware.body_limit import BodySizeLimit
 from .middleware.security_headers import SecurityHeaders
 from .routes import admin, auth, health, users
+from .routes.chat import add_chat_page
 from .routes.workflows import workflows_router
 from .runs.adapter import SecuredFastAPIAdapter
 from .schema import check_schema
@@ -61,4 +62,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(workflows_router(adapter))
     app.include_router(health.router)
+    add_chat_page(app, settings)
     return app

@@ -71,3 +71,23 @@ class WorkflowReservation(Base):
     workflow: Mapped[str] = mapped_column(String(128))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     expires_at: Mapped[float] = mapped_column(Double)  # seconds since the epoch
+
+
+class WebSocketTicket(Base):
+    """A single-use ticket that opens the workflow websocket for a browser (which cannot send an
+    Authorization header there): issued by POST /fastagency/ticket to a signed-in user for one of
+    their reservations, deleted when used, valid WEBSOCKET_TICKET_SECONDS."""
+
+    __tablename__ = "websocket_tickets"
+
+    # SHA-256 of the ticket: the table holds no usable ones.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_public_id: Mapped[str] = mapped_column(
+        ForeignKey("users.public_id", ondelete="CASCADE"), index=True
+    )
+    # The sign-in session that asked for it: the run ends when that session does.
+    session_id: Mapped[str] = mapped_column(String(32))
+    token_generation: Mapped[int]
+    # The reservation (its id's SHA-256) the websocket may start, and no other.
+    reservation_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Double)  # seconds since the epoch

@@ -39,6 +39,7 @@ class Principal:
     username: str
     role: str
     session_id: str
+    token_generation: int  # the account's, when the token was issued (see _check)
 
 
 class InvalidToken(Exception):
@@ -104,14 +105,25 @@ _USER_BY_SESSION = (
 def authenticate(settings: Settings, engine: Engine, access_token: str) -> Principal:
     """Who the access token speaks for, if its session and account still accept it."""
     claims = _claims(settings, access_token, "access")
+    return authenticate_session(engine, claims["sub"], claims["sid"], claims["gen"])
+
+
+def authenticate_session(
+    engine: Engine, public_id: str, session_id: str, token_generation: int
+) -> Principal:
+    """Who the session speaks for, if it and its account still accept tokens of this generation
+    (a websocket opened with a ticket has no access token: it checks its session so)."""
     with engine.connect() as connection:
-        row = connection.execute(_USER_BY_SESSION, {"sid": claims["sid"]}).mappings().first()
+        row = connection.execute(_USER_BY_SESSION, {"sid": session_id}).mappings().first()
     if row is None:
         raise InvalidToken("no such session")
     columns = dict(row)
     login_revoked = columns.pop("login_revoked")
+    claims = {"sub": public_id, "gen": token_generation}
     user = _check(claims, User(**columns), login_revoked)
-    return Principal(user.id, user.public_id, user.username, user.role, claims["sid"])
+    return Principal(
+        user.id, user.public_id, user.username, user.role, session_id, token_generation
+    )
 
 
 def _verified(

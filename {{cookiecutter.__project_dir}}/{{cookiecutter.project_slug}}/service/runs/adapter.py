@@ -11,6 +11,10 @@
   answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
 - The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
   runs: a logout, a disabled account or an expired access token ends it (close code 1008).
+- Browsers, which cannot send an Authorization header on a websocket, open it with a single-use
+  ticket for one reservation (tickets.py; POST /fastagency/ticket); a run opened so ends with its
+  sign-in session (the chat page refreshes its access token meanwhile). A handshake whose
+  `Origin` is not allowed (origins.py) is closed with 1008 before anything else happens.
 - The authenticated user name reaches the workflow as params["user"].
 - A workflow's exception reaches the client as a generic message with an incident id; the
   details go to the server log. Parameters are never logged.
@@ -27,6 +31,7 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from fastagency.adapters.fastapi import FastAPIAdapter
@@ -40,17 +45,35 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from ...settings import Settings
-from ..auth.sessions import InvalidToken, Principal, authenticate
+from ..auth.sessions import InvalidToken, Principal, authenticate, authenticate_session
 from ..deps import CurrentUser
-from ..errors import insufficient_role
+from ..errors import NO_STORE, insufficient_role
+from .origins import origin_allowed
 from .reservations import Reservation, Reservations, TooManyReservations
 from .socket import Closing, RunEnded, WorkflowSocket
 from .threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
+from .tickets import Tickets, hashed
 
 logger = logging.getLogger(__name__)
 
 # The provider's own arguments: params with these names would collide with them.
 RESERVED_PARAMS = frozenset({"name", "ui", "user_id"})
+
+
+TICKET_PATH = "/fastagency/ticket"
+SESSION_ENDED = "your session has ended (signed out, disabled or expired)"
+FOREIGN_ORIGIN = "this page's origin may not open workflows (see ALLOWED_ORIGINS)"
+BAD_TICKET = "unknown, used or expired ticket: start the workflow again"
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    """Who opened a websocket, and how: with a bearer token, or with a ticket (which also
+    names the one reservation the websocket may start)."""
+
+    user_id: str
+    still_signed_in: Callable[[], object]  # raises InvalidToken once the session has ended
+    reservation_hash: str | None = None
 
 
 def new_incident() -> str:
@@ -89,6 +112,15 @@ class WorkflowStartRequest(BaseModel):
         return params
 
 
+class TicketRequest(BaseModel):
+    workflow_uuid: uuid.UUID  # as /fastagency/initiate_workflow answered it
+
+
+class TicketModel(BaseModel):
+    ticket: str
+    expires_in: int  # seconds
+
+
 def too_busy(refusal: NoRoomToRun | TooManyReservations) -> HTTPException:
     code = status.HTTP_503_SERVICE_UNAVAILABLE
     if not isinstance(refusal, AllThreadsBusy):
@@ -116,6 +148,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             lifetime_seconds=settings.workflow_start_timeout_seconds,
             max_per_user=settings.workflow_max_reservations_per_user,
         )
+        self.tickets = Tickets(engine, lifetime_seconds=settings.websocket_ticket_seconds)
         self.threads = WorkflowThreads(
             max_running=settings.workflow_max_running,
             max_per_user=settings.workflow_max_running_per_user,
@@ -168,24 +201,49 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
                 params=params,
             )
 
+        @router.post(TICKET_PATH, responses={401: {}, 404: {}})
+        def websocket_ticket(
+            request: TicketRequest, user: CurrentUser, response: Response
+        ) -> TicketModel:
+            """A ticket that opens the websocket, once, for your reservation `workflow_uuid`:
+            `ws?ticket=...` within `expires_in` seconds, for browsers (which cannot send an
+            Authorization header there)."""
+            ticket = self.tickets.issue(user, request.workflow_uuid.hex)
+            if ticket is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "no such workflow reservation")
+            response.headers.update(NO_STORE)
+            return TicketModel(ticket=ticket, expires_in=self.settings.websocket_ticket_seconds)
+
         @router.websocket(self.ws_path)
         async def websocket_endpoint(websocket: WebSocket) -> None:
-            try:
-                user_id = await self.get_user_id_websocket(websocket)
-            except HTTPException as refusal:
-                await websocket.send_denial_response(
-                    Response(status_code=refusal.status_code, headers=refusal.headers)
-                )
-                return
+            ticket = websocket.query_params.get("ticket")
+            caller: Caller | Closing
+            if not origin_allowed(websocket.scope, self.settings.allowed_origins):
+                caller = Closing(status.WS_1008_POLICY_VIOLATION, FOREIGN_ORIGIN)
+            elif ticket is not None:
+                caller = await run_in_threadpool(self._ticket_caller, ticket)  # a database write
+            else:
+                try:
+                    caller = await self._bearer_caller(websocket)
+                except HTTPException as refusal:
+                    await websocket.send_denial_response(
+                        Response(status_code=refusal.status_code, headers=refusal.headers)
+                    )
+                    return
+            # Refusals too are told after the handshake: a browser sees a close code and reason,
+            # never the status of a denied handshake.
             await websocket.accept()
             socket = WorkflowSocket(
                 websocket,
                 input_timeout_seconds=self.settings.workflow_input_timeout_seconds,
                 max_message_bytes=self.settings.websocket_max_message_bytes,
             )
+            if isinstance(caller, Closing):
+                await self._close(socket, caller, None)
+                return
             failure: Exception | None = None
             try:
-                closing = await self._serve(socket, user_id)
+                closing = await self._serve(socket, caller)
             except RunEnded as ended:
                 closing = ended.closing
             except Exception as error:
@@ -195,13 +253,38 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
 
         return router
 
-    async def _serve(self, socket: WorkflowSocket, user_id: str) -> Closing | None:
+    async def _bearer_caller(self, websocket: WebSocket) -> Caller:
+        """The caller of the Authorization header; raises HTTPException (401) without one."""
+        user_id = await self.get_user_id_websocket(websocket)
+        token = get_authorization_scheme_param(websocket.headers.get("Authorization"))[1]
+        return Caller(user_id, partial(authenticate, self.settings, self.engine, token))
+
+    def _ticket_caller(self, ticket: str) -> Caller | Closing:
+        """The caller a ticket opens for (using it up), or why it opens nothing."""
+        opened = self.tickets.redeem(ticket)
+        if opened is None:
+            return Closing(status.WS_1008_POLICY_VIOLATION, BAD_TICKET)
+        still_signed_in = partial(
+            authenticate_session,
+            self.engine,
+            opened.user_public_id,
+            opened.session_id,
+            opened.token_generation,
+        )
+        try:
+            still_signed_in()  # signed out since the ticket was issued?
+        except InvalidToken:
+            return Closing(status.WS_1008_POLICY_VIOLATION, SESSION_ENDED)
+        return Caller(opened.user_public_id, still_signed_in, opened.reservation_hash)
+
+    async def _serve(self, socket: WorkflowSocket, caller: Caller) -> Closing | None:
         """Claim the reservation the client sends, run it, and say how to close the socket."""
+        user_id = caller.user_id
         start_timeout = self.settings.workflow_start_timeout_seconds
         start = await socket.receive_text(
             within_seconds=start_timeout, late=f"no start message within {start_timeout} s"
         )
-        claimed = await run_in_threadpool(self._claim, start, user_id)  # a database write
+        claimed = await run_in_threadpool(self._claim, start, caller)  # a database write
         if claimed is None:
             return Closing(status.WS_1008_POLICY_VIOLATION, "unknown, used or expired workflow id")
         workflow_uuid, reservation = claimed
@@ -224,7 +307,7 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         # The thread may outlive the socket (until its next UI call): forget it when it ends.
         running.add_done_callback(lambda _: self._forget(workflow_uuid))
         finished = asyncio.wrap_future(running)
-        watching = asyncio.create_task(self._watch_session(socket))
+        watching = asyncio.create_task(self._watch_session(caller))
         try:
             await asyncio.wait({finished, watching}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -239,28 +322,26 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
             await self._tell(socket, workflow_uuid, socket.closing)
         return socket.closing
 
-    def _claim(self, start: str, user_id: str) -> tuple[str, Reservation] | None:
+    def _claim(self, start: str, caller: Caller) -> tuple[str, Reservation] | None:
         try:
             workflow_uuid = InitiateWorkflowModel.model_validate_json(start).workflow_uuid.hex
         except ValidationError:
             return None
-        reservation = self.reservations.claim(workflow_uuid, user_id)
+        if caller.reservation_hash not in (None, hashed(workflow_uuid)):
+            return None  # a ticket opens its own reservation only
+        reservation = self.reservations.claim(workflow_uuid, caller.user_id)
         return None if reservation is None else (workflow_uuid, reservation)
 
-    async def _watch_session(self, socket: WorkflowSocket) -> Closing:
-        """Wait until the caller's access token stops authenticating; say how to close."""
-        authorization = socket.websocket.headers.get("Authorization")
-        token = get_authorization_scheme_param(authorization)[1]
+    async def _watch_session(self, caller: Caller) -> Closing:
+        """Wait until the caller's session ends (for a bearer token: until the token stops
+        authenticating); say how to close."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.settings.workflow_session_check_seconds)
             try:
-                await loop.run_in_executor(
-                    self._session_checks, authenticate, self.settings, self.engine, token
-                )
+                await loop.run_in_executor(self._session_checks, caller.still_signed_in)
             except InvalidToken:
-                reason = "your session has ended (signed out, disabled or expired)"
-                return Closing(status.WS_1008_POLICY_VIOLATION, reason)
+                return Closing(status.WS_1008_POLICY_VIOLATION, SESSION_ENDED)
 
     async def _tell(self, socket: WorkflowSocket, workflow_uuid: str, closing: Closing) -> None:
         """Why the run ended, as the FastAgency error message a client displays."""
