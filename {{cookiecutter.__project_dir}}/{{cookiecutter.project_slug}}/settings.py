@@ -61,14 +61,12 @@ class Settings(BaseSettings):
     workflow_max_running_per_user: int = 3
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
     websocket_max_message_bytes: int = 64 * 1024
+    max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
     # The chat page (service/routes/chat.py). Browsers open its websocket with a single-use
     # ticket valid this long; and only pages from these origins (e.g. ["https://chat.example.com"])
     # may open a websocket at all: empty means the service's own origin, as the request names it.
     websocket_ticket_seconds: int = 30
     allowed_origins: list[str] = []
-    # Marks every page as a demo; set by `{{ cookiecutter.project_slug }} demo`.
-    demo: bool = False
-    max_request_body_bytes: int = 64 * 1024  # larger bodies get 413 before they are read
     demo: bool = False  # set by `{{ cookiecutter.project_slug }} demo` only: pages say it is a demo
 
     @field_validator("allowed_origins")

@@ -13,11 +13,11 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.models import LoginSession
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from ..fakes.weather_api import FORECAST_DATE
 from ..utils.accounts import PASSWORD, MakeUser
 from ..utils.loopback import serve
 from ..utils.workflows import AddWorkflow
