@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .auth.passwords import check_password, hash_password
+from .auth.session_cache import forget_user
 from .models import ROLES, User
 
 
@@ -63,3 +64,4 @@ def disable_user(session: Session, user: User) -> None:
 def revoke_all_tokens(session: Session, user: User) -> None:
     user.token_generation += 1
     session.commit()
+    forget_user(session, user.id)

@@ -5,6 +5,7 @@ from fastapi.exceptions import RequestValidationError
 
 from ..settings import Settings
 from ..workflows import WORKFLOW_ROLES, wf
+from .auth.session_cache import install_cache
 from .auth.signing_key import refuse_missing_key
 from .db import open_configured_database
 from .deps import current_user_id
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = open_configured_database(settings)
     check_schema(app.state.engine)  # an out-of-date schema: refuse now, naming the command to run
+    install_cache(app.state.engine, settings.auth_cache_seconds)
     adapter = SecuredFastAPIAdapter(
         wf,
         roles=WORKFLOW_ROLES,

@@ -10,7 +10,8 @@
   processes): over a limit the answer is 429 or 503 with Retry-After. A question waits for its
   answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
 - The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
-  runs: a logout, a disabled account or an expired access token ends it (close code 1008).
+  runs: a logout, a disabled account or an expired access token ends it (close code 1008), in
+  any process, within twice that time.
 - The authenticated user name reaches the workflow as params["user"].
 - A workflow's exception reaches the client as a generic message with an incident id; the
   details go to the server log. Parameters are never logged.
@@ -40,7 +41,13 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from ...settings import Settings
-from ..auth.sessions import InvalidToken, Principal, authenticate
+from ..auth.sessions import (
+    InvalidToken,
+    Principal,
+    access_claims,
+    read_principal,
+    remembered_principal,
+)
 from ..deps import CurrentUser
 from ..errors import insufficient_role
 from .reservations import Reservation, Reservations, TooManyReservations
@@ -251,13 +258,18 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         """Wait until the caller's access token stops authenticating; say how to close."""
         authorization = socket.websocket.headers.get("Authorization")
         token = get_authorization_scheme_param(authorization)[1]
+        interval = self.settings.workflow_session_check_seconds
+        # A cached read no older than the interval: a change anywhere is seen within two.
+        max_age = min(interval, self.settings.auth_cache_seconds)
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.settings.workflow_session_check_seconds)
+            await asyncio.sleep(interval)
             try:
-                await loop.run_in_executor(
-                    self._session_checks, authenticate, self.settings, self.engine, token
-                )
+                claims = access_claims(self.settings, token)
+                if remembered_principal(self.engine, claims, max_age) is None:
+                    await loop.run_in_executor(
+                        self._session_checks, read_principal, self.engine, claims
+                    )
             except InvalidToken:
                 reason = "your session has ended (signed out, disabled or expired)"
                 return Closing(status.WS_1008_POLICY_VIOLATION, reason)
