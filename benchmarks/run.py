@@ -33,6 +33,7 @@ from chart import draw_chart
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+LOAD_AT_START = os.getloadavg()  # how quiet the machine was before this run added its own
 TOOLS_BIN = Path(sys.executable).parent  # cookiecutter, copier and uv of the template's .venv
 SLUG = "weather_agent"
 HOOK_STEP = re.compile(r"-> (?P<name>.+?) \.\.\.\n {3}done in (?P<seconds>[\d.]+) s")
@@ -176,7 +177,8 @@ def machine_lines(project: Path) -> list[str]:
     )
     memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
     lines = [
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average at the start "
+        f"{', '.join(f'{value:.2f}' for value in LOAD_AT_START)} (1, 5, 15 min)",
         f"- Machine: {os.cpu_count()} cores ({cpu}), {memory_kib / 2**20:.0f} GiB, "
         f"{platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}; "

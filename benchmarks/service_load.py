@@ -89,9 +89,11 @@ class Profile:
     workers_workflows: int  # timed workflows per worker count
 
 
+# Short runs, many rounds: each round's routes run close together in time, so a slow spell of a
+# shared machine touches a round's routes alike and falls out of the ratios.
 FULL = Profile(
-    rounds=5,
-    seconds_per_run=10,
+    rounds=10,
+    seconds_per_run=5,
     warmup_seconds=3,
     logins=30,
     users=100,

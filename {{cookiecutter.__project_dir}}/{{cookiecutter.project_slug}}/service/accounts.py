@@ -62,6 +62,7 @@ def disable_user(session: Session, user: User) -> None:
 
 
 def revoke_all_tokens(session: Session, user: User) -> None:
+    user_id = user.id  # read before the commit expires it (reading it after costs a query)
     user.token_generation += 1
     session.commit()
-    forget_user(session, user.id)
+    forget_user(session, user_id)
