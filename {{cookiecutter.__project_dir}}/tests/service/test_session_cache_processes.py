@@ -1,7 +1,9 @@
-"""Two service processes on one database (an SQLite file, then PostgreSQL), each with its cache of
-session checks: a logout or a disabled account ends access at once in the process that made the
-change, and within AUTH_CACHE_SECONDS in the other, which had the session cached (and accepted
-it) until then."""
+"""Two service processes on one SQLite file, each with its cache of session checks: a logout or a
+disabled account ends access at once in the process that made the change, and within
+AUTH_CACHE_SECONDS in the other, which had the session cached (and accepted it) until then.
+
+The cache does not depend on the database (test_session_cache.py runs on both); two instances on
+PostgreSQL honour a sign-out within the bound too (test_many_processes.py)."""
 
 import contextlib
 import time
@@ -17,7 +19,6 @@ from {{ cookiecutter.project_slug }}.service.db import open_database
 
 from ..utils.accounts import PASSWORD, bearer
 from ..utils.loopback import free_port
-from ..utils.postgres import PostgresServer
 from ..utils.processes import run_python
 from ..utils.service_processes import (
     UvicornProcess,
@@ -56,23 +57,20 @@ def add_users(database_url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module")
 def start_instances(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[], Instances]]:
-    """The README's production command twice over one database, started by the first test that
-    asks (in its environment: the fakes every test gets), stopped after the module's tests."""
+    """The README's production command twice over one SQLite file, started by the first test
+    that asks (in its environment: the fakes every test gets), stopped after the module's
+    tests."""
     with contextlib.ExitStack() as stack:
         started: list[Instances] = []
 
         def start() -> Instances:
             if not started:
-                folder = tmp_path_factory.mktemp(f"cached-{request.param}")
-                if request.param == "postgres":
-                    server: PostgresServer = request.getfixturevalue("postgres")
-                    database_url = server.new_database(migrated=False)
-                else:
-                    database_url = f"sqlite:///{folder / 'users.db'}"
+                folder = tmp_path_factory.mktemp("cached")
+                database_url = f"sqlite:///{folder / 'users.db'}"
                 env = {
                     **service_environment(database_url),
                     "AUTH_CACHE_SECONDS": str(CACHE_SECONDS),
