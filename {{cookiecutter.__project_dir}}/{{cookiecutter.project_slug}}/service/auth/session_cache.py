@@ -23,7 +23,7 @@ MAX_ENTRIES = 10_000
 
 @dataclass(frozen=True, slots=True)
 class SessionState:
-    """A session and its account as the database had them; None stands for "no such session"."""
+    """A session and its account as the database had them."""
 
     user_id: int
     public_id: str
@@ -36,7 +36,7 @@ class SessionState:
 
 @dataclass(frozen=True, slots=True)
 class Remembered:
-    state: SessionState | None
+    state: SessionState | None  # None: no such session (sessions are never re-created)
     read_at: float  # time.monotonic() when the database was read
 
 
