@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import jwt
 from pydantic import BaseModel
@@ -85,17 +85,15 @@ def _claims(settings: Settings, token: str, kind: TokenKind) -> dict[str, Any]:
         raise InvalidToken(str(error)) from None
 
 
-# The account as the session check read it, or as the ORM loaded it.
-Account = TypeVar("Account", SessionState, User)
-
-
-def _accepted(claims: dict[str, Any], account: Account | None, login_revoked: bool) -> Account:
-    """The account, if it and its session (as read) still accept the token."""
-    if account is None or login_revoked or account.disabled:
+def _refuse_unless_accepted(
+    claims: dict[str, Any], account: SessionState | User, login_revoked: bool
+) -> None:
+    """Raise unless the account (as the session check read it, or as the ORM loaded it) and its
+    session still accept the token."""
+    if login_revoked or account.disabled:
         raise InvalidToken("session ended or user disabled")
     if claims["sub"] != account.public_id or claims["gen"] != account.token_generation:
         raise InvalidToken("token revoked")
-    return account
 
 
 # A session check runs this: one plain query, no ORM session (which cost more than the rest of
@@ -121,7 +119,9 @@ def access_claims(settings: Settings, access_token: str) -> dict[str, Any]:
 
 
 def _principal(claims: dict[str, Any], state: SessionState | None) -> Principal:
-    state = _accepted(claims, state, state is not None and state.revoked)
+    if state is None:
+        raise InvalidToken("no such session")
+    _refuse_unless_accepted(claims, state, state.revoked)
     return Principal(state.user_id, state.public_id, state.username, state.role, claims["sid"])
 
 
@@ -163,7 +163,10 @@ def _verified(
     login = db.get(LoginSession, claims["sid"])
     if login is None:
         raise InvalidToken("no such session")
-    user = _accepted(claims, db.get(User, login.user_id), login.revoked)
+    user = db.get(User, login.user_id)
+    if user is None:
+        raise InvalidToken("no such user")
+    _refuse_unless_accepted(claims, user, login.revoked)
     return user, login, claims
 
 
