@@ -67,24 +67,30 @@ def draw_zero_to_green(axis: Any, zero_to_green: dict[str, dict[str, float]]) ->
     axis.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4)
 
 
+# Routes by their key in service_load's figures; results from before the JWT-only route lack it.
+ROUTES = {"authenticated": "tab:red", "jwt_only": "tab:orange", "public": "tab:green"}
+
+
 def draw_throughput(axis: Any, service: dict[str, Any]) -> None:
     routes = service["routes"]
-    names = ["authenticated", "public"]
+    names = [name for name in ROUTES if name in routes]
     values = [routes[name]["rps"]["median"] for name in names]
-    bars = axis.bar(names, values, color=["tab:red", "tab:green"])
+    bars = axis.bar(
+        [name.replace("_", " ") for name in names], values, color=[ROUTES[n] for n in names]
+    )
     axis.bar_label(bars, fmt="%.0f")
     axis.set_ylabel("requests per second (median)")
-    axis.set_title(
-        f"Throughput, {service['concurrency']} connections\n"
-        f"authenticated / public = {service['throughput_ratio']:.2f}"
-    )
+    title = f"Throughput, {service['concurrency']} connections\n"
+    title += f"authenticated / public = {service['throughput_ratio']:.2f}"
+    if "jwt_only_ratio" in service:
+        title += f"\nauthenticated / JWT only = {service['jwt_only_ratio']:.2f}"
+    axis.set_title(title)
 
 
 def draw_latency(axis: Any, service: dict[str, Any]) -> None:
     routes = service["routes"]
     groups = {
-        "authenticated": routes["authenticated"]["latency_ms"],
-        "public": routes["public"]["latency_ms"],
+        **{name.replace("_", " "): routes[name]["latency_ms"] for name in ROUTES if name in routes},
         "POST /token\n(sequential)": service["token_ms"],
     }
     positions = range(len(groups))

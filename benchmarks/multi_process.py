@@ -12,20 +12,13 @@ Run it with the generated project's Python; figures go to stdout as Markdown lin
 """
 
 import argparse
-import importlib
 import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
-from service_load import Project, fake_upstreams, load_project
-from sqlalchemy.orm import Session
+from service_load import fake_upstreams, load_project, workflows_per_second
 
-WORKFLOW = "weather"
-QUESTION = {"question": "What is the weather in Paris?"}
 # The suite's PostgreSQL-backed tests, and the SQLite twins of the parametrised ones.
 POSTGRES_TESTS = "postgres or instance"
 SQLITE_TESTS = "sqlite"
@@ -44,47 +37,6 @@ def suite_seconds(project: Path, selection: str) -> tuple[float, str]:
     return seconds, run.stdout.strip().splitlines()[-1]
 
 
-def workflows_per_second(project: Project, workers: int, *, users: int, workflows: int) -> float:
-    """Weather workflows per second through the README's command with `workers` processes."""
-    processes = importlib.import_module("tests.utils.service_processes")
-    client = importlib.import_module("tests.utils.websocket_client")
-    password = importlib.import_module("tests.utils.accounts").PASSWORD
-    free_port = importlib.import_module("tests.utils.loopback").free_port
-    names = [f"bench{number}" for number in range(users)]
-    with tempfile.TemporaryDirectory() as scratch, fake_upstreams(project) as upstreams:
-        folder = Path(scratch)
-        database_url = f"sqlite:///{folder / 'users.db'}"
-        env = processes.service_environment(database_url) | upstreams.env
-        processes.upgrade_schema(folder, env)
-        engine = project.module("service.db").open_database(database_url)
-        create_user = project.module("service.accounts").create_user
-        with Session(engine) as session:
-            for name in names:
-                create_user(session, name, password, min_length=8)
-        engine.dispose()
-        command = processes.readme_serve_command(free_port())
-        if workers > 1:
-            command = processes.readme_workers_command(free_port())
-            command[command.index("--workers") + 1] = str(workers)
-        with processes.serving((command, folder / "uvicorn.log"), env=env) as [server]:
-            tokens = [client.token_for(server.url, name) for name in names]
-
-            def one(number: int) -> Any:
-                token = tokens[number % users]
-                start = client.initiate(server.url, token, WORKFLOW, QUESTION)
-                return client.run_over_websocket(server.url, token, start)[-1]
-
-            with ThreadPoolExecutor(users) as pool:
-                list(pool.map(one, range(users)))  # warm-up: each process builds its clients
-                started = time.monotonic()
-                finished = list(pool.map(one, range(workflows)))
-                seconds = time.monotonic() - started
-    failed = [last for last in finished if last["type"] != "workflow_completed"]
-    if failed:
-        raise RuntimeError(f"{len(failed)} workflows did not complete: {failed[:3]}")
-    return workflows / seconds
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, required=True, help="a generated project")
@@ -94,12 +46,13 @@ def main() -> int:
     project = load_project(arguments.project.resolve())
     postgres, postgres_summary = suite_seconds(project.root, POSTGRES_TESTS)
     sqlite, sqlite_summary = suite_seconds(project.root, SQLITE_TESTS)
-    rates = {
-        workers: workflows_per_second(
-            project, workers, users=arguments.users, workflows=arguments.workflows
-        )
-        for workers in (1, 3)
-    }
+    with fake_upstreams(project) as upstreams:
+        rates = {
+            workers: workflows_per_second(
+                project, upstreams, workers, users=arguments.users, workflows=arguments.workflows
+            )
+            for workers in (1, 3)
+        }
     print(f"- PostgreSQL-backed tests (`-k '{POSTGRES_TESTS}'`): {postgres:.1f} s")
     print(f"  ({postgres_summary})")
     print(f"- their SQLite cases (`-k {SQLITE_TESTS}`): {sqlite:.1f} s ({sqlite_summary})")

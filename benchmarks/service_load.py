@@ -3,19 +3,27 @@
 What it measures, against the real service run by uvicorn (one worker) in its own process:
 
 1. Throughput and latency of GET /fastagency/discovery (bearer token) side by side with
-   GET /bench/public-discovery, the same endpoint without authentication (public_route_app.py).
-   The two routes alternate over several rounds at a fixed concurrency; the ratio of their
-   throughputs is the price of authentication. The load comes from `wrk` when it is on PATH,
-   else from an asyncio + httpx generator in this process (separate from the server).
+   GET /bench/jwt-only-discovery (the same endpoint behind a JWT check only, no session check)
+   and GET /bench/public-discovery (the same endpoint without authentication; both from
+   public_route_app.py). The routes take turns over several rounds at a fixed concurrency; the
+   ratios of their throughputs are the price of authentication, and of the session check over
+   the JWT floor. The load comes from `wrk` when it is on PATH, else from an asyncio + httpx
+   generator in this process (separate from the server).
 2. The latency of POST /token (password hashing included), over sequential sign-ins.
-3. Many users running the weather workflow at once (initiate_workflow + websocket), each with
-   its own account, token and marked question; no user may see another user's messages.
+3. The time of one weather workflow, one at a time, on the service and on FastAgency's stock
+   FastAPIAdapter serving the same workflow without security (stock_adapter_app.py), in turns.
+4. Many users (100; 20 in quick mode) running the weather workflow at once on one process
+   (initiate_workflow + websocket), each with its own account, token and marked question: the
+   time, the server's peak memory, and that no user sees another user's messages. The service's
+   WORKFLOW_MAX_RUNNING (32 by default) is raised to the number of users for this run.
+5. Weather workflows per second through the README's uvicorn command with 1, 2 and 4 workers,
+   on one SQLite file.
 
 The fake LLM and the fake weather API of the project's tests/ stand in for the internet.
 Progress goes to stderr; one JSON object with the figures goes to stdout. The exit status is
 non-zero if a workflow failed, a message crossed between users, or a load request was not a 200.
 
-    <project>/.venv/bin/python benchmarks/service_load.py --project <project> [--quick] [--users 20]
+    <project>/.venv/bin/python benchmarks/service_load.py --project <project> [--quick]
 """
 
 import argparse
@@ -53,6 +61,10 @@ from websockets.sync.client import connect
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 AUTHENTICATED_PATH = "/fastagency/discovery"
 PUBLIC_PATH = "/bench/public-discovery"  # added by public_route_app.py
+JWT_ONLY_PATH = "/bench/jwt-only-discovery"  # added by public_route_app.py
+SERVICE_APP = "public_route_app:create_public_route_app"
+STOCK_APP = "stock_adapter_app:create_stock_adapter_app"
+ROUTES = {"authenticated": AUTHENTICATED_PATH, "jwt_only": JWT_ONLY_PATH, "public": PUBLIC_PATH}
 WORKFLOW = "weather"
 # Messages by which a workflow waits for an answer: with a question given, none should come.
 INPUT_REQUESTS = ("text_input", "multiple_choice")
@@ -60,6 +72,7 @@ PASSWORD = "load-benchmark-password-" + secrets.token_hex(8)
 START_TIMEOUT_SECONDS = 60.0
 WORKFLOW_TIMEOUT_SECONDS = 180.0
 STARTED = time.monotonic()
+DEFAULT_MAX_RUNNING = 32  # the service's WORKFLOW_MAX_RUNNING
 
 
 @dataclass(frozen=True)
@@ -68,11 +81,40 @@ class Profile:
     seconds_per_run: int  # whole seconds: wrk takes no fractions
     warmup_seconds: int
     logins: int
-    users: int
+    users: int  # concurrent workflows on one process
+    stock_rounds: int  # rounds of one workflow at a time on each adapter, in turns
+    stock_per_round: int
+    worker_counts: tuple[int, ...]
+    workers_users: int  # concurrent users for workflows per second
+    workers_workflows: int  # timed workflows per worker count
 
 
-FULL = Profile(rounds=5, seconds_per_run=10, warmup_seconds=3, logins=30, users=20)
-QUICK = Profile(rounds=3, seconds_per_run=2, warmup_seconds=1, logins=5, users=20)
+# Short runs, many rounds: each round's routes run close together in time, so a slow spell of a
+# shared machine touches a round's routes alike and falls out of the ratios.
+FULL = Profile(
+    rounds=10,
+    seconds_per_run=5,
+    warmup_seconds=3,
+    logins=30,
+    users=100,
+    stock_rounds=3,
+    stock_per_round=10,
+    worker_counts=(1, 2, 4),
+    workers_users=12,
+    workers_workflows=48,
+)
+QUICK = Profile(
+    rounds=3,
+    seconds_per_run=2,
+    warmup_seconds=1,
+    logins=5,
+    users=20,
+    stock_rounds=1,
+    stock_per_round=3,
+    worker_counts=(2,),  # the several-workers path only: each start takes seconds
+    workers_users=4,
+    workers_workflows=8,
+)
 
 
 class BenchmarkError(RuntimeError):
@@ -199,38 +241,52 @@ def service_environment(project: Project, workdir: Path, upstreams: Upstreams) -
 class Service:
     url: str
     log_path: Path
+    pid: int
+
+    def memory_kib(self, field: str) -> int:
+        """VmRSS (resident now) or VmHWM (the peak so far) of the server process."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith(f"{field}:"))
+        return int(line.split()[1])
 
 
 @contextlib.contextmanager
-def running_service(project: Project, workdir: Path, upstreams: Upstreams) -> Iterator[Service]:
-    """The service in its own uvicorn process (one worker), stopped on the way out."""
+def running_service(
+    project: Project,
+    workdir: Path,
+    upstreams: Upstreams,
+    app: str = SERVICE_APP,
+    settings: dict[str, str] | None = None,
+) -> Iterator[Service]:
+    """An app (default: the service) in its own uvicorn process (one worker), with extra
+    `settings` in its environment; stopped on the way out."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "public_route_app:create_public_route_app",
+        app,
         "--factory",
         "--host=127.0.0.1",
         f"--port={port}",
         "--log-level=warning",
         "--no-access-log",
     ]
-    log_path = workdir / "server.log"
+    log_path = workdir / f"{app.split(':')[0]}.log"
     with log_path.open("wb") as server_log:
         # The working directory is empty, so the project's .env is not read either.
         process = subprocess.Popen(
             command,
             cwd=workdir,
-            env=service_environment(project, workdir, upstreams),
+            env=service_environment(project, workdir, upstreams) | (settings or {}),
             stdout=server_log,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process, log_path)
-        log(f"service up at {url} (pid {process.pid})")
-        yield Service(url, log_path)
+        log(f"{app} up at {url} (pid {process.pid})")
+        yield Service(url, log_path, process.pid)
         if process.poll() is not None:
             raise BenchmarkError(f"the service died during the run:\n{tail(log_path)}")
     finally:
@@ -390,25 +446,23 @@ def choose_generator(wanted: str, workdir: Path) -> tuple[str, LoadGenerator]:
 
 
 def check_same_answer(client: httpx.Client, token: str) -> None:
-    """The two routes must answer the same, or their comparison measures more than auth."""
-    authenticated = client.get(AUTHENTICATED_PATH, headers=bearer(token))
-    public = client.get(PUBLIC_PATH)
-    if authenticated.status_code != 200 or public.status_code != 200:
-        raise BenchmarkError(
-            f"discovery routes answered {authenticated.status_code} and {public.status_code}"
-        )
-    if authenticated.json() != public.json():
-        raise BenchmarkError(f"routes differ: {authenticated.text} vs {public.text}")
-    log(f"both routes answer {public.text}")
+    """The routes must answer the same, or their comparison measures more than auth."""
+    answers = {name: client.get(path, headers=bearer(token)) for name, path in ROUTES.items()}
+    if any(answer.status_code != 200 for answer in answers.values()):
+        codes = {name: answer.status_code for name, answer in answers.items()}
+        raise BenchmarkError(f"discovery routes answered {codes}")
+    if len({answer.text for answer in answers.values()}) != 1:
+        raise BenchmarkError(f"routes differ: {[answer.text for answer in answers.values()]}")
+    log(f"all routes answer {answers['public'].text}")
 
 
 def compare_routes(
     generate: LoadGenerator, url: str, token: str, profile: Profile, concurrency: int
 ) -> dict[str, Any]:
-    """Alternate the routes, round after round, so drift (heat, other load) hits both alike."""
+    """The routes take turns, round after round, so drift (heat, other load) hits all alike."""
     targets = {
-        "authenticated": (f"{url}{AUTHENTICATED_PATH}", bearer(token)),
-        "public": (f"{url}{PUBLIC_PATH}", {}),
+        name: (f"{url}{path}", {} if name == "public" else bearer(token))
+        for name, path in ROUTES.items()
     }
     warmups = {
         name: generate(target, headers, profile.warmup_seconds, concurrency)
@@ -416,8 +470,9 @@ def compare_routes(
     }
     runs: dict[str, list[LoadRun]] = {name: [] for name in targets}
     for round_number in range(profile.rounds):
-        # Swap which route goes first each round, so neither always runs on a warmer server.
-        order = list(targets) if round_number % 2 == 0 else list(reversed(targets))
+        # Rotate which route goes first each round, so none always runs on a warmer server.
+        names = list(targets)
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
         for name in order:
             target, headers = targets[name]
             run = generate(target, headers, profile.seconds_per_run, concurrency)
@@ -426,13 +481,17 @@ def compare_routes(
                 f"round {round_number + 1}/{profile.rounds} {name:13} {run.rps:7.0f} req/s  "
                 f"p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  errors {run.errors}"
             )
-    ratios = [
-        auth.rps / public.rps
-        for auth, public in zip(runs["authenticated"], runs["public"], strict=True)
-    ]
+
+    def ratio(numerator: str, denominator: str) -> float:
+        """The median over rounds of the throughput ratio within each round."""
+        pairs = zip(runs[numerator], runs[denominator], strict=True)
+        return round(statistics.median(top.rps / bottom.rps for top, bottom in pairs), 3)
+
     return {
         "routes": {name: route_summary(runs[name], warmups[name]) for name in targets},
-        "throughput_ratio": round(statistics.median(ratios), 3),
+        "throughput_ratio": ratio("authenticated", "public"),
+        "jwt_only_ratio": ratio("authenticated", "jwt_only"),
+        "jwt_floor_ratio": ratio("jwt_only", "public"),
     }
 
 
@@ -500,6 +559,9 @@ def run_workflow(url: str, run: WorkflowRun, start_together: threading.Barrier) 
             json={
                 "workflow_name": WORKFLOW,
                 "params": {"question": f"What is the weather in {run.marker}?"},
+                # The stock adapter requires these; the service ignores them.
+                "workflow_uuid": "",
+                "user_id": None,
             },
             headers=bearer(run.token),
             timeout=30,
@@ -542,7 +604,9 @@ def count_cross_talk(runs: list[WorkflowRun]) -> int:
     return crossed
 
 
-def concurrent_workflows(url: str, runs: list[WorkflowRun]) -> dict[str, Any]:
+def concurrent_workflows(service: Service, runs: list[WorkflowRun]) -> dict[str, Any]:
+    url = service.url
+    resident_before = service.memory_kib("VmRSS")
     start_together = threading.Barrier(len(runs))
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(runs)) as pool:
@@ -559,12 +623,106 @@ def concurrent_workflows(url: str, runs: list[WorkflowRun]) -> dict[str, Any]:
         "total_s": round(total, 2),
         "per_workflow_s": spread([run.seconds for run in completed], 2) if completed else None,
         "first_error": f"{failed[0].username}: {failed[0].error}" if failed else None,
+        # The server process's resident memory before the runs, and its peak since it started
+        # (the load rounds before come nowhere near it).
+        "rss_before_mib": round(resident_before / 1024, 1),
+        "peak_rss_mib": round(service.memory_kib("VmHWM") / 1024, 1),
     }
     log(
         f"{summary['completed']} completed, {summary['failed']} failed, "
-        f"{summary['cross_talk']} crossed messages, in {summary['total_s']} s"
+        f"{summary['cross_talk']} crossed messages, in {summary['total_s']} s; "
+        f"peak RSS {summary['peak_rss_mib']} MiB"
     )
     return summary
+
+
+# --- The service against the stock adapter, one workflow at a time ----------------------------
+
+
+def one_at_a_time(url: str, token: str, count: int) -> list[float]:
+    """Seconds of each of `count` weather workflows run one after another."""
+    seconds = []
+    for _ in range(count):
+        run = WorkflowRun("bench-load", token, f"Benchcity{secrets.token_hex(6)}")
+        run_workflow(url, run, threading.Barrier(1))
+        if run.error:
+            raise BenchmarkError(f"a workflow on {url} failed: {run.error}")
+        seconds.append(run.seconds)
+    return seconds
+
+
+def compare_with_stock_adapter(
+    service_url: str, stock_url: str, token: str, profile: Profile
+) -> dict[str, Any]:
+    """The same workflow, one at a time, on the service and on the stock adapter in turns."""
+    urls = {"service": service_url, "stock": stock_url}
+    for url in urls.values():
+        one_at_a_time(url, token, 1)  # warm-up: the first run builds the workflow's clients
+    seconds: dict[str, list[float]] = {name: [] for name in urls}
+    for round_number in range(profile.stock_rounds):
+        order = list(urls) if round_number % 2 == 0 else list(reversed(urls))
+        for name in order:
+            seconds[name] += one_at_a_time(urls[name], token, profile.stock_per_round)
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    log(
+        f"one workflow at a time: service {medians['service']:.3f} s, "
+        f"stock adapter {medians['stock']:.3f} s (medians)"
+    )
+    return {
+        "per_workflow_s": {name: spread(values, 3) for name, values in seconds.items()},
+        "n": len(seconds["service"]),
+        "ratio": round(medians["service"] / medians["stock"], 3),
+    }
+
+
+# --- Workflows per second by uvicorn workers --------------------------------------------------
+
+
+def workflows_per_second(
+    project: Project, upstreams: Upstreams, workers: int, *, users: int, workflows: int
+) -> float:
+    """Weather workflows per second through the README's command with `workers` processes, on
+    one SQLite file, `users` of them at once (after one warm-up round)."""
+    processes = importlib.import_module("tests.utils.service_processes")
+    client = importlib.import_module("tests.utils.websocket_client")
+    password = importlib.import_module("tests.utils.accounts").PASSWORD
+    loopback_port = importlib.import_module("tests.utils.loopback").free_port
+    names = [f"bench{number}" for number in range(users)]
+    question = {"question": "What is the weather in Paris?"}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        database_url = f"sqlite:///{folder / 'users.db'}"
+        env = processes.service_environment(database_url) | upstreams.env
+        processes.upgrade_schema(folder, env)
+        engine = project.module("service.db").open_database(database_url)
+        create_user = project.module("service.accounts").create_user
+        with Session(engine) as session:
+            for name in names:
+                create_user(session, name, password, min_length=8)
+        engine.dispose()
+        command = processes.readme_serve_command(loopback_port())
+        if workers > 1:
+            command = processes.readme_workers_command(loopback_port())
+            command[command.index("--workers") + 1] = str(workers)
+        with processes.serving((command, folder / "uvicorn.log"), env=env) as [server]:
+            tokens = [client.token_for(server.url, name) for name in names]
+
+            def one(number: int) -> Any:
+                token = tokens[number % users]
+                start = client.initiate(server.url, token, WORKFLOW, question)
+                return client.run_over_websocket(server.url, token, start)[-1]
+
+            with ThreadPoolExecutor(users) as pool:
+                list(pool.map(one, range(users)))  # warm-up: each process builds its clients
+                started = time.monotonic()
+                finished = list(pool.map(one, range(workflows)))
+                seconds = time.monotonic() - started
+    failed = [last for last in finished if last["type"] != "workflow_completed"]
+    if failed:
+        raise BenchmarkError(f"{len(failed)} workflows did not complete: {failed[:3]}")
+    rate = workflows / seconds
+    log(f"{workers} worker(s): {workflows} workflows in {seconds:.1f} s = {rate:.2f}/s")
+    return rate
 
 
 # --- Putting it together ----------------------------------------------------------------------
@@ -581,7 +739,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, required=True, help="a rendered project folder")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (CI)")
-    parser.add_argument("--users", type=positive, help="concurrent workflow users (default 20)")
+    parser.add_argument(
+        "--users", type=positive, help="concurrent workflows on one process (default 100)"
+    )
     parser.add_argument("--concurrency", type=positive, default=16, help="load connections")
     parser.add_argument(
         "--generator",
@@ -593,10 +753,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
+    load_average = os.getloadavg()  # before this run adds its own: how quiet the machine was
     profile = QUICK if arguments.quick else FULL
     users = arguments.users or profile.users
     project = load_project(arguments.project.resolve())
     workflow_users = [f"bench-user-{index:03d}" for index in range(users)]
+    # The default (32) would refuse the runs beyond it with 503: raised for this service only.
+    service_settings = {"WORKFLOW_MAX_RUNNING": str(users)} if users > DEFAULT_MAX_RUNNING else {}
     with (
         tempfile.TemporaryDirectory(prefix="service_load-") as temporary,
         fake_upstreams(project) as up,
@@ -608,7 +771,7 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
         )
         generator_name, generate = choose_generator(arguments.generator, workdir)
         with (
-            running_service(project, workdir, up) as service,
+            running_service(project, workdir, up, settings=service_settings) as service,
             httpx.Client(base_url=service.url) as client,
         ):
             token = sign_in(client, "bench-load")
@@ -617,15 +780,31 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
             load = compare_routes(generate, service.url, token, profile, arguments.concurrency)
             log(f"sign-in latency over {profile.logins} sequential logins")
             token_ms = measure_logins(client, "bench-load", profile.logins)
+            log("one workflow at a time: the service against the stock FastAPIAdapter")
+            with running_service(project, workdir, up, app=STOCK_APP) as stock:
+                stock_adapter = compare_with_stock_adapter(service.url, stock.url, token, profile)
             log(f"{users} users run the {WORKFLOW} workflow at once")
             runs = [
                 WorkflowRun(name, sign_in(client, name), f"Benchcity{secrets.token_hex(6)}")
                 for name in workflow_users
             ]
-            workflows = concurrent_workflows(service.url, runs)
+            workflows = concurrent_workflows(service, runs)
             if workflows["failed"]:
                 # The incident details are only in the server's log, which is about to go.
                 log(f"the service's log:\n{tail(service.log_path)}")
+        by_workers = {
+            str(workers): round(
+                workflows_per_second(
+                    project,
+                    up,
+                    workers,
+                    users=profile.workers_users,
+                    workflows=profile.workers_workflows,
+                ),
+                2,
+            )
+            for workers in profile.worker_counts
+        }
     return {
         "mode": "quick" if arguments.quick else "full",
         "load_generator": generator_name,
@@ -634,7 +813,13 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
         "seconds_per_run": profile.seconds_per_run,
         **load,
         "token_ms": token_ms,
-        "workflows": workflows,
+        "stock_adapter": stock_adapter,
+        "workflows": workflows | {"settings": service_settings},
+        "workers": {
+            "workflows_per_second": by_workers,
+            "users": profile.workers_users,
+            "workflows": profile.workers_workflows,
+        },
         "server": {
             "uvicorn": importlib.metadata.version("uvicorn"),
             "workers": 1,
@@ -643,6 +828,7 @@ def benchmark(arguments: argparse.Namespace) -> dict[str, Any]:
             "python": sys.version.split()[0],
             "cpus": os.cpu_count(),
         },
+        "load_average": [round(value, 2) for value in load_average],
         "elapsed_s": round(time.monotonic() - STARTED, 1),
     }
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     jwt_audience: str = "{{ cookiecutter.project_slug }}-api"
     access_token_expire_minutes: int = 15
     refresh_token_expire_minutes: int = 7 * 24 * 60
+    # How long a process may trust what it read of a sign-in session (service/auth/session_cache.py):
+    # a logout, a disabled account or a revoked session takes effect at once in the process that
+    # handled it and within this time in every other. 0 reads the database on every request.
+    auth_cache_seconds: float = 1.0
     # In a git-ignored folder, created owner-only (service/db.py); relative to the working directory.
     database_url: str = "sqlite:///data/users.db"
     # Connections each process keeps, may add when busy, and waits for (service/db.py): with
@@ -56,7 +60,9 @@ class Settings(BaseSettings):
     # Workflows over the websocket: every wait is bounded, and no user can take every thread.
     workflow_start_timeout_seconds: int = 60  # reservation to first message
     workflow_input_timeout_seconds: float = 300  # a question's wait for its answer
-    workflow_session_check_seconds: float = 10  # a logout or disabled account ends runs this fast
+    # How often a running workflow's session is checked again; a check trusts a cached read no
+    # older than this, so a logout anywhere ends the run within twice this time.
+    workflow_session_check_seconds: float = 0.5
     workflow_max_running: int = 32  # threads for workflows, in total
     workflow_max_running_per_user: int = 3
     workflow_max_reservations_per_user: int = 3  # reserved and not started yet
@@ -81,6 +87,17 @@ class Settings(BaseSettings):
                     " (a scheme and a host, no path, no trailing slash)"
                 )
         return origins
+
+    @field_validator("auth_cache_seconds")
+    @classmethod
+    def bounded_auth_cache(cls, seconds: float) -> float:
+        # Longer would let a signed-out or disabled user keep access too long elsewhere.
+        if not 0 <= seconds <= 60:
+            raise ValueError(
+                "AUTH_CACHE_SECONDS must be from 0 (no cache) to 60: "
+                "it is how long a logout or a disabled account may go unnoticed by other processes"
+            )
+        return seconds
 
     @model_validator(mode="after")
     def refuse_a_guessable_signing_key(self) -> "Settings":

@@ -1,10 +1,11 @@
 """The service on several processes, started with the README's commands: uvicorn workers sharing
 one SQLite file, and two instances sharing one PostgreSQL database. A workflow reserved on one
 process starts on whichever process its websocket reaches, exactly once; a sign-out on one is
-honoured by every other at once."""
+honoured by every other within AUTH_CACHE_SECONDS."""
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.accounts import create_user
 from {{ cookiecutter.project_slug }}.service.db import open_database
+from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, bearer
 from ..utils.loopback import free_port
@@ -45,6 +47,7 @@ WORKFLOWS = 12
 # 2 each, so that a run an earlier test of the module left ending cannot take a user's last place.
 USERS = [f"user{number}" for number in range(6)]
 QUESTION = {"question": "What is the weather in Paris?"}
+DEFAULT_AUTH_CACHE_SECONDS = Settings.model_fields["auth_cache_seconds"].default
 
 
 def add_users(database_url: str) -> None:
@@ -173,16 +176,21 @@ def test_a_reservation_used_on_one_instance_is_refused_on_the_other(
     assert code == 1008 and reason.startswith("unknown, used or expired workflow id")
 
 
-def test_a_sign_out_on_one_instance_is_honoured_by_the_other_at_once(
+def test_a_sign_out_on_one_instance_is_honoured_by_the_other_within_the_cache_time(
     two_instances: list[UvicornProcess],
 ) -> None:
     first, second = two_instances
     token = token_for(first.url, USERS[0])
     assert httpx.get(f"{first.url}/users/me", headers=bearer(token)).status_code == 200
 
+    signed_out_at = time.monotonic()
     httpx.post(f"{second.url}/logout", headers=bearer(token)).raise_for_status()
 
-    assert httpx.get(f"{first.url}/users/me", headers=bearer(token)).status_code == 401
+    # The first instance may trust its cached read for AUTH_CACHE_SECONDS (the default here);
+    # test_session_cache_processes.py times that bound closely.
+    while httpx.get(f"{first.url}/users/me", headers=bearer(token)).status_code != 401:
+        assert time.monotonic() - signed_out_at <= DEFAULT_AUTH_CACHE_SECONDS + 1.0
+        time.sleep(0.05)
     assert initiate_status(first.url, token) == 401
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.accounts import disable_user, get_user
 from {{ cookiecutter.project_slug }}.service.app import create_app
+from {{ cookiecutter.project_slug }}.service.db import open_database
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import SIGNING_KEY, MakeUser, bearer
@@ -40,6 +41,7 @@ INPUT_TIMEOUT_SECONDS = 10
 START_TIMEOUT_SECONDS = 5
 # Enough for the handshake, which needs the token still valid.
 TOKEN_SECONDS_LEFT = 5
+SESSION_CHECK_SECONDS = 0.2
 
 
 @pytest.fixture
@@ -48,7 +50,9 @@ def limited(settings: Settings) -> Settings:
         update={
             "workflow_input_timeout_seconds": INPUT_TIMEOUT_SECONDS,
             "workflow_start_timeout_seconds": START_TIMEOUT_SECONDS,
-            "workflow_session_check_seconds": 0.2,
+            "workflow_session_check_seconds": SESSION_CHECK_SECONDS,
+            # Requests may trust a session read a minute ago; running workflows' checks may not.
+            "auth_cache_seconds": 60,
             "workflow_max_running": 4,
         }
     )
@@ -178,3 +182,30 @@ def test_ending_the_session_ends_its_running_workflows(
         "your session has ended"
     )
     assert code == 1008 and reason.startswith("your session has ended")
+
+
+@pytest.mark.usefixtures("configured")
+def test_an_account_disabled_by_another_process_ends_its_running_workflows_within_two_checks(
+    service: str, database_url: str
+) -> None:
+    # A check trusts a cached read no older than its interval: two intervals bound the delay.
+    alice = token_for(service, "alice")
+    elsewhere = open_database(database_url)  # another process: it evicts nothing of the service's
+    with workflow_socket(service, alice) as websocket:
+        websocket.send(json.dumps(initiate(service, alice, "ask")))
+        receive_until(websocket, "text_input")
+
+        with Session(elsewhere) as db:
+            disable_user(db, get_user(db, "alice"))
+        disabled_at = time.monotonic()
+        error = receive(websocket)
+        ended_after = time.monotonic() - disabled_at
+        code, _ = close_of(websocket)
+    elsewhere.dispose()
+
+    assert error["type"] == "error" and error["content"]["short"].startswith(
+        "your session has ended"
+    )
+    assert code == 1008
+    # The margin is for a busy machine's scheduling, not for the bound.
+    assert ended_after <= 2 * SESSION_CHECK_SECONDS + 1.0, ended_after

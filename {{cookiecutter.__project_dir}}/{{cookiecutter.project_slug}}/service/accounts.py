@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .auth.passwords import check_password, hash_password
+from .auth.session_cache import forget_user
 from .models import ROLES, User
 
 
@@ -61,5 +62,7 @@ def disable_user(session: Session, user: User) -> None:
 
 
 def revoke_all_tokens(session: Session, user: User) -> None:
+    user_id = user.id  # read before the commit expires it (reading it after costs a query)
     user.token_generation += 1
     session.commit()
+    forget_user(session, user_id)

@@ -6,6 +6,7 @@ from pydantic import SecretStr
 
 from ..settings import Settings
 from ..workflows import WORKFLOW_ROLES, wf
+from .auth.session_cache import install_cache
 from .auth.signing_key import service_signing_key
 from .db import open_configured_database
 from .deps import current_user_id
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = open_configured_database(settings)
     check_schema(app.state.engine)  # an out-of-date schema: refuse now, naming the command to run
+    install_cache(app.state.engine, settings.auth_cache_seconds)
     adapter = SecuredFastAPIAdapter(
         wf,
         roles=WORKFLOW_ROLES,

@@ -9,7 +9,13 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from ..settings import Settings
-from .auth.sessions import InvalidToken, Principal, authenticate
+from .auth.sessions import (
+    InvalidToken,
+    Principal,
+    access_claims,
+    read_principal,
+    remembered_principal,
+)
 from .db import sessions
 from .errors import insufficient_role, invalid_token, not_authenticated
 
@@ -35,15 +41,21 @@ DbDep = Annotated[Session, Depends(get_db)]
 async def get_current_user(
     token: Annotated[str | None, Depends(oauth2_scheme)], settings: SettingsDep, request: Request
 ) -> Principal:
-    """The token's user and sign-in session, checked against the database on every request (so a
-    logout, a disabled account or a revoked session takes effect at once, in every process)."""
+    """The token's user and sign-in session, as the database had them at most AUTH_CACHE_SECONDS
+    ago: a logout, a disabled account or a revoked session takes effect at once in the process
+    that made the change and within that time in every other."""
     if not token:
         raise not_authenticated()
+    engine = request.app.state.engine
     try:
-        # One thread-pool hop, for the database.
-        return await run_in_threadpool(authenticate, settings, request.app.state.engine, token)
+        claims = access_claims(settings, token)
+        principal = remembered_principal(engine, claims)
+        if principal is None:
+            # One thread-pool hop, for the database; a remembered session needs none.
+            principal = await run_in_threadpool(read_principal, engine, claims)
     except InvalidToken:
         raise invalid_token() from None
+    return principal
 
 
 # Who is calling: read-only (a route that changes the account loads it with DbDep).

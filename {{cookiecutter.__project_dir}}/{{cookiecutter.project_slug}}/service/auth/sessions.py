@@ -7,6 +7,7 @@ with the same refresh token at most one wins; the loser looks exactly like a rep
 a client that sent its token twice) and ends the session.
 """
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ...settings import Settings
 from ..models import LoginSession, User
+from .session_cache import SessionState, cache_of, forget_session, forget_user
 from .tokens import TokenKind, create_token, decode_token
 
 
@@ -39,7 +41,7 @@ class Principal:
     username: str
     role: str
     session_id: str
-    token_generation: int  # the account's, when the token was issued (see _check)
+    token_generation: int  # the account's, when the token was issued
 
 
 class InvalidToken(Exception):
@@ -84,46 +86,83 @@ def _claims(settings: Settings, token: str, kind: TokenKind) -> dict[str, Any]:
         raise InvalidToken(str(error)) from None
 
 
-def _check(claims: dict[str, Any], user: User | None, login_revoked: bool) -> User:
-    """The token's user, if the session and the account still accept the token."""
-    if user is None or login_revoked or user.disabled:
+def _refuse_unless_accepted(
+    claims: dict[str, Any], account: SessionState | User, login_revoked: bool
+) -> None:
+    """Raise unless the account (as the session check read it, or as the ORM loaded it) and its
+    session still accept the token."""
+    if login_revoked or account.disabled:
         raise InvalidToken("session ended or user disabled")
-    if claims["sub"] != user.public_id or claims["gen"] != user.token_generation:
+    if claims["sub"] != account.public_id or claims["gen"] != account.token_generation:
         raise InvalidToken("token revoked")
-    return user
 
 
-# Every authenticated request runs this: one plain query, no ORM session (which cost more than
-# the rest of the request together).
-_USER_BY_SESSION = (
-    select(*User.__table__.columns, LoginSession.revoked.label("login_revoked"))
+# A session check runs this: one plain query, no ORM session (which cost more than the rest of
+# the request together).
+_SESSION_STATE = (
+    select(
+        User.id,
+        User.public_id,
+        User.username,
+        User.role,
+        User.token_generation,
+        User.disabled,
+        LoginSession.revoked,
+    )
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.id == bindparam("sid"))
 )
 
 
-def authenticate(settings: Settings, engine: Engine, access_token: str) -> Principal:
-    """Who the access token speaks for, if its session and account still accept it."""
-    claims = _claims(settings, access_token, "access")
-    return authenticate_session(engine, claims["sub"], claims["sid"], claims["gen"])
+def access_claims(settings: Settings, access_token: str) -> dict[str, Any]:
+    """The claims of a valid access token (signature, expiry, issuer, audience checked)."""
+    return _claims(settings, access_token, "access")
 
 
-def authenticate_session(
-    engine: Engine, public_id: str, session_id: str, token_generation: int
-) -> Principal:
-    """Who the session speaks for, if it and its account still accept tokens of this generation
-    (a websocket opened with a ticket has no access token: it checks its session so)."""
-    with engine.connect() as connection:
-        row = connection.execute(_USER_BY_SESSION, {"sid": session_id}).mappings().first()
-    if row is None:
+def session_claims(public_id: str, session_id: str, token_generation: int) -> dict[str, Any]:
+    """The claims a session check needs, for a caller with no access token (a websocket opened
+    with a ticket): the session and the account must still accept this token generation."""
+    return {"sub": public_id, "sid": session_id, "gen": token_generation}
+
+
+def _principal(claims: dict[str, Any], state: SessionState | None) -> Principal:
+    if state is None:
         raise InvalidToken("no such session")
-    columns = dict(row)
-    login_revoked = columns.pop("login_revoked")
-    claims = {"sub": public_id, "gen": token_generation}
-    user = _check(claims, User(**columns), login_revoked)
+    _refuse_unless_accepted(claims, state, state.revoked)
     return Principal(
-        user.id, user.public_id, user.username, user.role, session_id, token_generation
+        state.user_id, state.public_id, state.username, state.role, claims["sid"], claims["gen"]
     )
+
+
+def remembered_principal(
+    engine: Engine, claims: dict[str, Any], max_age_seconds: float | None = None
+) -> Principal | None:
+    """Who the claims speak for, from this process's cache without touching the database; None
+    when the session is not cached (or was read too long ago): then ask `read_principal`."""
+    cache = cache_of(engine)
+    remembered = None if cache is None else cache.lookup(claims["sid"], max_age_seconds)
+    return None if remembered is None else _principal(claims, remembered.state)
+
+
+def read_principal(engine: Engine, claims: dict[str, Any]) -> Principal:
+    """Who the claims speak for, read from the database (and remembered for the next request)."""
+    cache = cache_of(engine)
+    evictions = 0 if cache is None else cache.evictions()
+    read_at = time.monotonic()
+    with engine.connect() as connection:
+        row = connection.execute(_SESSION_STATE, {"sid": claims["sid"]}).first()
+    state = None if row is None else SessionState(*row)
+    if cache is not None:
+        cache.store(claims["sid"], state, read_at=read_at, evictions=evictions)
+    return _principal(claims, state)
+
+
+def authenticate(settings: Settings, engine: Engine, access_token: str) -> Principal:
+    """Who the access token speaks for, if its session and account still accept it (in one
+    call, for code outside the event loop; the request dependency splits it, see deps.py)."""
+    claims = access_claims(settings, access_token)
+    principal = remembered_principal(engine, claims)
+    return principal if principal is not None else read_principal(engine, claims)
 
 
 def _verified(
@@ -133,7 +172,10 @@ def _verified(
     login = db.get(LoginSession, claims["sid"])
     if login is None:
         raise InvalidToken("no such session")
-    user = _check(claims, db.get(User, login.user_id), login.revoked)
+    user = db.get(User, login.user_id)
+    if user is None:
+        raise InvalidToken("no such user")
+    _refuse_unless_accepted(claims, user, login.revoked)
     return user, login, claims
 
 
@@ -156,6 +198,7 @@ def refresh_session(settings: Settings, db: Session, refresh_token: str) -> Toke
             update(LoginSession).where(LoginSession.id == login.id).values(revoked=True)
         )
         db.commit()
+        forget_session(db, login.id)
         raise InvalidToken("refresh token reused")
     db.commit()
     return tokens
@@ -166,13 +209,16 @@ def end_session(db: Session, session_id: str) -> None:
     if login is not None:
         login.revoked = True
         db.commit()
+        forget_session(db, session_id)
 
 
 def delete_user(db: Session, user: User) -> None:
     """Remove an account and every session it had; a later account of that name starts afresh."""
-    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    user_id = user.id
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
     db.delete(user)
     db.commit()
+    forget_user(db, user_id)
 
 
 def revoke(settings: Settings, db: Session, token: str) -> None:

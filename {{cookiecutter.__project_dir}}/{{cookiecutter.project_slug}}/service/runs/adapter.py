@@ -10,7 +10,8 @@
   processes): over a limit the answer is 429 or 503 with Retry-After. A question waits for its
   answer at most WORKFLOW_INPUT_TIMEOUT_SECONDS.
 - The caller's session is checked again every WORKFLOW_SESSION_CHECK_SECONDS while a workflow
-  runs: a logout, a disabled account or an expired access token ends it (close code 1008).
+  runs: a logout, a disabled account or an expired access token ends it (close code 1008), in
+  any process, within twice that time.
 - Browsers, which cannot send an Authorization header on a websocket, open it with a single-use
   ticket for one reservation (tickets.py; POST /fastagency/ticket); a run opened so ends with its
   sign-in session (the chat page refreshes its access token meanwhile). A handshake whose
@@ -45,7 +46,14 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import Engine
 
 from ...settings import Settings
-from ..auth.sessions import InvalidToken, Principal, authenticate, authenticate_session
+from ..auth.sessions import (
+    InvalidToken,
+    Principal,
+    access_claims,
+    read_principal,
+    remembered_principal,
+    session_claims,
+)
 from ..deps import CurrentUser
 from ..errors import NO_STORE, insufficient_role
 from .origins import origin_allowed
@@ -72,7 +80,8 @@ class Caller:
     names the one reservation the websocket may start)."""
 
     user_id: str
-    still_signed_in: Callable[[], object]  # raises InvalidToken once the session has ended
+    # What the session check checks: raises InvalidToken once a bearer token has expired.
+    claims: Callable[[], dict[str, Any]]
     reservation_hash: str | None = None
 
 
@@ -257,25 +266,19 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
         """The caller of the Authorization header; raises HTTPException (401) without one."""
         user_id = await self.get_user_id_websocket(websocket)
         token = get_authorization_scheme_param(websocket.headers.get("Authorization"))[1]
-        return Caller(user_id, partial(authenticate, self.settings, self.engine, token))
+        return Caller(user_id, partial(access_claims, self.settings, token))
 
     def _ticket_caller(self, ticket: str) -> Caller | Closing:
         """The caller a ticket opens for (using it up), or why it opens nothing."""
         opened = self.tickets.redeem(ticket)
         if opened is None:
             return Closing(status.WS_1008_POLICY_VIOLATION, BAD_TICKET)
-        still_signed_in = partial(
-            authenticate_session,
-            self.engine,
-            opened.user_public_id,
-            opened.session_id,
-            opened.token_generation,
-        )
+        claims = session_claims(opened.user_public_id, opened.session_id, opened.token_generation)
         try:
-            still_signed_in()  # signed out since the ticket was issued?
+            read_principal(self.engine, claims)  # signed out since the ticket was issued?
         except InvalidToken:
             return Closing(status.WS_1008_POLICY_VIOLATION, SESSION_ENDED)
-        return Caller(opened.user_public_id, still_signed_in, opened.reservation_hash)
+        return Caller(opened.user_public_id, lambda: claims, opened.reservation_hash)
 
     async def _serve(self, socket: WorkflowSocket, caller: Caller) -> Closing | None:
         """Claim the reservation the client sends, run it, and say how to close the socket."""
@@ -335,11 +338,18 @@ class SecuredFastAPIAdapter(FastAPIAdapter):  # type: ignore[misc]
     async def _watch_session(self, caller: Caller) -> Closing:
         """Wait until the caller's session ends (for a bearer token: until the token stops
         authenticating); say how to close."""
+        interval = self.settings.workflow_session_check_seconds
+        # A cached read no older than the interval: a change anywhere is seen within two.
+        max_age = min(interval, self.settings.auth_cache_seconds)
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self.settings.workflow_session_check_seconds)
+            await asyncio.sleep(interval)
             try:
-                await loop.run_in_executor(self._session_checks, caller.still_signed_in)
+                claims = caller.claims()
+                if remembered_principal(self.engine, claims, max_age) is None:
+                    await loop.run_in_executor(
+                        self._session_checks, read_principal, self.engine, claims
+                    )
             except InvalidToken:
                 return Closing(status.WS_1008_POLICY_VIOLATION, SESSION_ENDED)
 
