@@ -13,12 +13,14 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.project_slug }}.demo.llm import DEMO_MARK
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.app import create_app
 from {{ cookiecutter.project_slug }}.service.models import LoginSession
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from ..utils.accounts import PASSWORD, MakeUser
+from ..utils.demo import running_demo
 from ..utils.loopback import serve
 from ..utils.workflows import AddWorkflow
 
@@ -101,9 +103,9 @@ def service(settings: Settings, make_user: MakeUser, add_workflow: AddWorkflow) 
         yield url
 
 
-def sign_in(page: Page, service: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, service: str, password: str = PASSWORD, username: str = "alice") -> None:
     page.goto(f"{service}/")  # the service's address: a browser lands on the chat page
-    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 
@@ -230,3 +232,21 @@ def test_a_demo_service_says_so_on_its_page(page: Page, settings: Settings) -> N
         page.goto(f"{demo}/chat")
 
         expect(page.get_by_text("Demo: no LLM involved")).to_be_visible()
+
+
+@pytest.mark.slow
+def test_the_demo_answers_a_question_in_the_page_marked_as_a_demo(
+    page: Page, tmp_path: Path
+) -> None:
+    with running_demo(tmp_path) as demo:
+        sign_in(page, demo.url, demo.password, username=demo.username)
+        expect(page.get_by_text("Demo: no LLM involved")).to_be_visible()
+        start(page, "weather", QUESTION)
+
+        result = page.locator(".message.result")
+        expect(result).to_contain_text(FORECAST_DATE)
+        expect(result).to_contain_text(DEMO_MARK)
+        screenshot(page, "demo", tmp_path)
+        code, _ = demo.stop()
+
+    assert code == 0
