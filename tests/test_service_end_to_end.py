@@ -5,14 +5,16 @@ A default project is installed; its console script creates a user; uvicorn serve
 alone, signs in, lists and starts the weather workflow and follows it over the websocket. The fakes
 from the project's own tests stand in for the LLM provider and the weather API. The README's
 Python recipe (Authlib) runs as printed. Then a real browser signs in through Swagger UI's
-Authorize dialog.
+Authorize dialog, and asks the weather question on the chat page. One browser serves the module.
 """
 
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, sync_playwright
+from playwright.sync_api import Browser, Locator, expect, sync_playwright
 
 from .helpers import DEFAULT_SLUG, run
 from .service_helpers import (
@@ -38,6 +40,28 @@ BROWSER = next(
     ),
     None,
 )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if BROWSER is None:
+        pytest.skip("no Chromium or Chrome on PATH: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=BROWSER,
+            # Chromium's own background traffic would be refused by this closed network.
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -122,35 +146,14 @@ def try_users_me(operation: Locator) -> str:
     return code
 
 
-def test_swagger_ui_works_offline_and_signs_in_through_authorize(project: Path) -> None:
-    if BROWSER is None:
-        pytest.skip("no Chromium or Chrome on PATH: apt-get install chromium (.ci/run does)")
+def test_swagger_ui_works_offline_and_signs_in_through_authorize(
+    project: Path, browser: Browser
+) -> None:
     env = service_env()
     create_user(project, env, "bob")
     api = free_port()
     base = f"http://127.0.0.1:{api}"
-    with (
-        serving(
-            uvicorn(project, *SERVICE_APP, port=api),
-            project,
-            env,
-            f"{base}/health",
-        ),
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(
-            executable_path=BROWSER,
-            # Chromium's own background traffic would be refused by this closed network.
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with serving(uvicorn(project, *SERVICE_APP, port=api), project, env, f"{base}/health"):
         page = browser.new_page()
         page.goto(f"{base}/docs")
         operation = page.locator("#operations-users-read_me_users_me_get")
@@ -164,6 +167,37 @@ def test_swagger_ui_works_offline_and_signs_in_through_authorize(project: Path) 
         page.locator(".auth-btn-wrapper button:has-text('Logout')").wait_for(timeout=15_000)
         page.locator("button.btn-done").first.click()
         after = try_users_me(operation)
-        browser.close()
+        page.close()
 
     assert (before, after) == ("401", "200")
+
+
+def test_chat_page_answers_the_weather_question_in_a_real_browser_under_a_strict_policy(
+    project: Path, browser: Browser, tmp_path: Path
+) -> None:
+    api = free_port()
+    env = service_env()
+    base = f"http://127.0.0.1:{api}"
+    with weather_fakes(project, env) as fake_settings:
+        env.update(fake_settings)
+        create_user(project, env, "carol")
+        with serving(uvicorn(project, *SERVICE_APP, port=api), project, env, f"{base}/health"):
+            started = time.monotonic()
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            opened = page.goto(f"{base}/chat")
+            assert opened is not None
+            page.fill("input[name=username]", "carol")
+            page.fill("input[name=password]", PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.fill("input[name=question]", "What is the weather in Oslo?")
+            page.get_by_role("button", name="Start").click()
+            expect(page.locator(".message.result")).to_contain_text(FORECAST_DATE)
+            screenshot = tmp_path / "chat.png"
+            page.screenshot(path=screenshot, full_page=True)
+            print(f"chat page: answered in {time.monotonic() - started:.1f} s; {screenshot}")
+            page.close()
+
+    policy = opened.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
