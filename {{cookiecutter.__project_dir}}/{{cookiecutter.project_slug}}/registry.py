@@ -10,18 +10,44 @@ that cannot be built) becomes one error line for the user and a "Not started: ..
 every event of the returned AG2 run reaches the UI (`events.py`).
 """
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from autogen import ConversableAgent
 from autogen.io.run_response import RunResponseProtocol
 from fastagency import UI
+from fastagency.api.openapi import OpenAPI
 from fastagency.runtimes.ag2 import Workflow
 
 from .clients.credentials import APIClientError
 from .events import forward_events
 from .settings import MissingSettingError
 
-wf = Workflow()
+
+class Workflows(Workflow):  # type: ignore[misc]  # fastagency ships no type information
+    """FastAgency's AG2 workflows, registering API clients one at a time in a process.
+
+    FastAgency's `register_api` puts the client's types into `builtins` while it registers the
+    functions and deletes them after: two workflows starting at once in one process (the service
+    runs each in a thread) delete each other's, and one fails with "'module' object has no
+    attribute 'Annotated'".
+    """
+
+    _registering = threading.Lock()
+
+    def register_api(
+        self,
+        api: OpenAPI,
+        callers: ConversableAgent | Iterable[ConversableAgent],
+        executors: ConversableAgent | Iterable[ConversableAgent],
+        functions: Any = None,
+    ) -> None:
+        with self._registering:
+            super().register_api(api, callers, executors, functions)
+
+
+wf = Workflows()
 
 # Who may run each workflow over the web service (the console runs them all); filled in by
 # `workflow`, so a workflow cannot exist without its roles.

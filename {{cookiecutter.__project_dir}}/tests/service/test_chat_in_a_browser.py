@@ -3,6 +3,7 @@
 fake LLM and the local weather API. Launched once per test session; each test gets a fresh
 context (no cookies, no memory) the width of a phone."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,7 @@ QUIET_CHROMIUM = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SHORT_TMPDIR = "/tmp"  # noqa: S108 (Chromium makes its own private folder in it)
 PHONE = ViewportSize(width=412, height=915)
 WAIT_MS = 30_000
 QUESTION = "What is the weather in Paris?"
@@ -80,7 +82,13 @@ def toppings(ui: Any, params: dict[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=BROWSER, args=QUIET_CHROMIUM)
+        launched = playwright.chromium.launch(
+            executable_path=BROWSER,
+            args=QUIET_CHROMIUM,
+            # Chromium puts a socket in TMPDIR: under a deep one (a test's tmp folder) its path
+            # passes the 108-byte limit of socket paths and the browser aborts at start.
+            env={**os.environ, "TMPDIR": SHORT_TMPDIR},
+        )
         yield launched
         launched.close()
 

@@ -15,7 +15,8 @@ from {{ cookiecutter.project_slug }}.demo.run import DEMO_TITLE
 from {{ cookiecutter.project_slug }}.demo.weather_api import FORECAST_DATE
 from {{ cookiecutter.project_slug }}.service.example_client import sign_in
 
-from ..utils.demo import CONSOLE_SCRIPT, running_demo
+from ..utils.demo import DEMO_COMMAND, running_demo
+from ..utils.processes import with_project_importable
 from ..utils.websocket_client import initiate, run_over_websocket
 
 pytestmark = pytest.mark.slow
@@ -100,8 +101,8 @@ def test_a_port_in_use_is_refused_naming_the_way_out(
         taken.listen()
         port = taken.getsockname()[1]
         refused = subprocess.run(
-            [str(CONSOLE_SCRIPT), "demo", "--port", str(port)],
-            env={**os.environ, "TMPDIR": str(temporary_folder)},
+            [*DEMO_COMMAND, "--port", str(port)],
+            env=with_project_importable({**os.environ, "TMPDIR": str(temporary_folder)}),
             capture_output=True,
             text=True,
             timeout=120,

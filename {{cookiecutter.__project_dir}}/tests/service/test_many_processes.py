@@ -147,7 +147,7 @@ def test_workflows_complete_under_several_workers_sharing_one_sqlite_file(
     runs = run_weather_workflows(workers.url, workers.url)
 
     unfinished = [run.last for run in runs if not completed_with_the_forecast(run)]
-    assert len(runs) == WORKFLOWS and not unfinished, unfinished
+    assert len(runs) == WORKFLOWS and not unfinished, json.dumps(unfinished, indent=1)
     assert "database is locked" not in workers.log.read_text()
 
 
@@ -159,7 +159,7 @@ def test_workflows_reserved_on_one_instance_complete_on_another_sharing_postgres
     runs = run_weather_workflows(first.url, second.url)
 
     unfinished = [run.last for run in runs if not completed_with_the_forecast(run)]
-    assert len(runs) == WORKFLOWS and not unfinished, unfinished
+    assert len(runs) == WORKFLOWS and not unfinished, json.dumps(unfinished, indent=1)
 
 
 def test_a_reservation_used_on_one_instance_is_refused_on_the_other(

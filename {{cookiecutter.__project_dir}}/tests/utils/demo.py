@@ -13,8 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The console script the project installs, beside this Python.
-CONSOLE_SCRIPT = Path(sys.executable).with_name("{{ cookiecutter.project_slug }}")
+from .processes import with_project_importable
+
+# The console script's command, run by module: the script itself is there only when the project
+# is installed, and the tests also run from a venv holding just its dependencies.
+DEMO_COMMAND = [sys.executable, "-m", "{{ cookiecutter.project_slug }}.cli", "demo"]
 # A bound on hangs, not a speed target: importing FastAgency on a busy 2-core machine is slow.
 START_TIMEOUT_SECONDS = 240
 STOP_TIMEOUT_SECONDS = 60
@@ -61,11 +64,10 @@ def _value_after(label: str, printed: list[str]) -> str:
 def running_demo(cwd: Path, env: dict[str, str] | None = None) -> Iterator[RunningDemo]:
     """`{{ cookiecutter.project_slug }} demo --port 0` started in `cwd` (the environment: this process's, with
     `env`); yields it once it has printed its URL; killed afterwards if still running."""
-    assert CONSOLE_SCRIPT.is_file(), f"no console script at {CONSOLE_SCRIPT}: pip install -e ."
     process = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), "demo", "--port", "0"],
+        [*DEMO_COMMAND, "--port", "0"],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env=with_project_importable({**os.environ, **(env or {})}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -8,6 +8,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def with_project_importable(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "PYTHONPATH": str(PROJECT_ROOT)}
+
+
 def run_python(
     *arguments: str, stdin: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -18,6 +22,6 @@ def run_python(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {}), "PYTHONPATH": str(PROJECT_ROOT)},
+        env=with_project_importable({**os.environ, **(env or {})}),
         check=False,
     )
