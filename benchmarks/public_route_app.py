@@ -83,7 +83,9 @@ def add_jwt_only_route(app: FastAPI, package: str, discovery: APIRoute) -> None:
             claims = sessions.access_claims(settings, token)
         except sessions.InvalidToken:
             raise errors.invalid_token() from None
-        return sessions.Principal(0, claims["sub"], "bench-jwt-only", PUBLIC_ROLE, claims["sid"])
+        return sessions.Principal(
+            0, claims["sub"], "bench-jwt-only", PUBLIC_ROLE, claims["sid"], claims["gen"]
+        )
 
     def jwt_only_discovery(user: Annotated[Any, Depends(jwt_only_user)]) -> Any:
         return discovery.endpoint(user)
