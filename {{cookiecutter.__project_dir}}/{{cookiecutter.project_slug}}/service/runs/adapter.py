@@ -57,10 +57,10 @@ from ..auth.sessions import (
 from ..deps import CurrentUser
 from ..errors import NO_STORE, insufficient_role
 from .origins import origin_allowed
-from .reservations import Reservation, Reservations, TooManyReservations
+from .reservations import Reservation, Reservations, TooManyReservations, hashed
 from .socket import Closing, RunEnded, WorkflowSocket
 from .threads import AllThreadsBusy, NoRoomToRun, WorkflowThreads
-from .tickets import Tickets, hashed
+from .tickets import Tickets
 
 logger = logging.getLogger(__name__)
 

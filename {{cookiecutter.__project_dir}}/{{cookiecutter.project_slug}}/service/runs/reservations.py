@@ -33,8 +33,10 @@ class TooManyReservations(Exception):
         self.retry_after_seconds = retry_after_seconds
 
 
-def _hashed(reservation_id: str) -> str:
-    return hashlib.sha256(reservation_id.encode()).hexdigest()
+def hashed(secret: str) -> str:
+    """How reservation ids and websocket tickets (tickets.py), bearer secrets both, are stored
+    and compared."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Reservations:
@@ -68,7 +70,7 @@ class Reservations:
                 raise TooManyReservations(max(1, math.ceil(first_to_expire - now)))
             connection.execute(
                 insert(WorkflowReservation).values(
-                    id_hash=_hashed(reservation_id),
+                    id_hash=hashed(reservation_id),
                     user_public_id=user_id,
                     workflow=name,
                     params=params,
@@ -83,7 +85,7 @@ class Reservations:
             row = connection.execute(
                 delete(WorkflowReservation)
                 .where(
-                    WorkflowReservation.id_hash == _hashed(reservation_id),
+                    WorkflowReservation.id_hash == hashed(reservation_id),
                     WorkflowReservation.user_public_id == user_id,
                     WorkflowReservation.expires_at > time.time(),
                 )

@@ -9,7 +9,6 @@ reservations are claimed) and expires. Only its SHA-256 is stored.
 """
 
 import dataclasses
-import hashlib
 import secrets
 import time
 
@@ -17,6 +16,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from ..auth.sessions import Principal
 from ..models import WebSocketTicket, WorkflowReservation
+from .reservations import hashed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,11 +29,6 @@ class Ticket:
     reservation_hash: str
 
 
-def hashed(secret: str) -> str:
-    """How tickets and reservation ids are stored and compared."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 class Tickets:
     def __init__(self, engine: Engine, *, lifetime_seconds: float) -> None:
         self.engine = engine
@@ -43,6 +38,7 @@ class Tickets:
         """A new ticket for the user's unexpired reservation; None if they hold no such one."""
         now = time.time()
         ticket = secrets.token_urlsafe(32)
+        reservation_hash = hashed(reservation_id)
         with self.engine.begin() as connection:
             # A reservation has one live ticket at most, the latest; and expired tickets of this
             # user go (a page that never opened its websocket leaves one). So a user holds no
@@ -51,12 +47,12 @@ class Tickets:
                 delete(WebSocketTicket).where(
                     WebSocketTicket.user_public_id == user.public_id,
                     (WebSocketTicket.expires_at <= now)
-                    | (WebSocketTicket.reservation_hash == hashed(reservation_id)),
+                    | (WebSocketTicket.reservation_hash == reservation_hash),
                 )
             )
             reserved = connection.execute(
                 select(WorkflowReservation.id_hash).where(
-                    WorkflowReservation.id_hash == hashed(reservation_id),
+                    WorkflowReservation.id_hash == reservation_hash,
                     WorkflowReservation.user_public_id == user.public_id,
                     WorkflowReservation.expires_at > now,
                 )
